@@ -647,7 +647,7 @@ CREATE TABLE question_flags (
   FOREIGN KEY (workspace_id, question_id) REFERENCES questions(workspace_id, id) ON DELETE CASCADE,
   FOREIGN KEY (workspace_id, attempt_id) REFERENCES attempts(workspace_id, id) ON DELETE SET NULL (attempt_id),
   CHECK ((status = 'open') = (resolved_at IS NULL)),
-  CHECK (reason <> 'other' OR length(btrim(comment)) > 0)
+  CHECK (reason <> 'other' OR coalesce(length(btrim(comment)), 0) > 0)
 );
 CREATE INDEX idx_question_flags_question ON question_flags(workspace_id, question_id, status);
 CREATE INDEX idx_question_flags_analytics ON question_flags(question_id, status, created_at);

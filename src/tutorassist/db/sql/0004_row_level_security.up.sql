@@ -88,7 +88,8 @@ GRANT USAGE ON SCHEMA app, extensions TO tutorassist_app;
 GRANT USAGE ON SCHEMA public TO tutorassist_app;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.current_user_id(), app.current_workspace_id(), app.acting_workspaces(),
-  app.visible_user_ids(), app.create_workspace(text, text) TO tutorassist_app;
+  app.visible_user_ids(), app.create_workspace(text, text), app.question_tracked_values(public.questions),
+  app.touch_updated_at(), app.topics_prevent_cycle(), app.questions_bump_version() TO tutorassist_app;
 
 GRANT SELECT, UPDATE, DELETE ON workspaces TO tutorassist_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON workspace_members, student_profiles, invite_tokens, jobs, topics,

@@ -1,0 +1,1 @@
+"""Calls to AI providers and what they cost."""

@@ -1,0 +1,1 @@
+"""Assignments: sets of questions given to one student, and their items."""

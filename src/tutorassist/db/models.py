@@ -1,0 +1,66 @@
+"""Every ORM model, imported so that Base.metadata describes the whole schema (tables of schema public).
+
+Use ``from tutorassist.db.models import Base`` wherever the complete metadata is needed (schema comparison, tooling).
+"""
+
+from __future__ import annotations
+
+from tutorassist.ai.models import AIUsageLog
+from tutorassist.assignments.models import Assignment, AssignmentItem
+from tutorassist.audit.models import AuditLog
+from tutorassist.db.base import Base
+from tutorassist.exports.models import PdfExport
+from tutorassist.identity.models import InviteToken, StudentProfile, User, Workspace, WorkspaceMember
+from tutorassist.jobs.models import Job
+from tutorassist.learning.models import (
+    Attempt,
+    QuestionFlag,
+    SpacedRepetition,
+    StudentProgressSnapshot,
+    TutorFeedback,
+)
+from tutorassist.questions.models import (
+    GradeLevel,
+    Question,
+    QuestionBatch,
+    QuestionEmbedding,
+    QuestionGradeLevel,
+    QuestionHistory,
+    QuestionProgram,
+    SourceMaterial,
+    StudyProgram,
+    Topic,
+)
+from tutorassist.scheduling.models import OAuthConnection, TutoringSession
+
+__all__ = [
+    "AIUsageLog",
+    "Assignment",
+    "AssignmentItem",
+    "Attempt",
+    "AuditLog",
+    "Base",
+    "GradeLevel",
+    "InviteToken",
+    "Job",
+    "OAuthConnection",
+    "PdfExport",
+    "Question",
+    "QuestionBatch",
+    "QuestionEmbedding",
+    "QuestionFlag",
+    "QuestionGradeLevel",
+    "QuestionHistory",
+    "QuestionProgram",
+    "SourceMaterial",
+    "SpacedRepetition",
+    "StudentProfile",
+    "StudentProgressSnapshot",
+    "StudyProgram",
+    "Topic",
+    "TutorFeedback",
+    "TutoringSession",
+    "User",
+    "Workspace",
+    "WorkspaceMember",
+]

@@ -1,0 +1,66 @@
+"""ORM models of the jobs domain; they mirror tables created by the SQL migrations in tutorassist/db/sql."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, desc, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tutorassist.db.base import Base
+
+
+class Job(Base):
+    """Background job queue (question generation, batch polling, embeddings, reconciliation, view refresh)"""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("idx_jobs_pickup", desc("priority"), "run_after", postgresql_where=text("status = 'queued'")),
+        Index("idx_jobs_workspace_status", "workspace_id", "status", desc("created_at")),
+        Index("idx_jobs_finished", "finished_at", postgresql_where=text("finished_at IS NOT NULL")),
+        Index("idx_jobs_created_by", "created_by"),
+        {"comment": __doc__},
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True, comment="Workspace the job works for"
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=text("gen_random_uuid()"), comment="Job id")
+    type: Mapped[str] = mapped_column(
+        comment="Job type in UPPER_SNAKE_CASE, e.g. GENERATE_QUESTIONS_BATCH, RECONCILE_STATS"
+    )
+    status: Mapped[str] = mapped_column(
+        server_default="queued", comment="queued | running | succeeded | failed | cancelled"
+    )
+    priority: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"), comment="Higher runs first")
+    payload_json: Mapped[dict[str, Any]] = mapped_column(
+        server_default=text("'{}'::jsonb"), comment="Input of the job, by type"
+    )
+    result_json: Mapped[Any | None] = mapped_column(JSONB, comment="Output of a finished job")
+    error_text: Mapped[str | None] = mapped_column(comment="Last error message")
+    attempts: Mapped[int] = mapped_column(
+        server_default=text("0"), comment="How many times a worker has started the job"
+    )
+    max_attempts: Mapped[int] = mapped_column(server_default=text("3"), comment="Give up after this many attempts")
+    run_after: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), comment="Not picked up before this time (retry back-off, scheduling)"
+    )
+    locked_at: Mapped[datetime | None] = mapped_column(comment="When a worker took the job")
+    locked_by: Mapped[str | None] = mapped_column(comment="Which worker holds the job")
+    openai_batch_id: Mapped[str | None] = mapped_column(
+        comment="AI provider batch id for GENERATE_QUESTIONS_BATCH jobs"
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), comment="User who enqueued the job, if any"
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the job was enqueued")
+    started_at: Mapped[datetime | None] = mapped_column(comment="When the current attempt started")
+    finished_at: Mapped[datetime | None] = mapped_column(
+        comment="When the job reached a final state (retention counts from here)"
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), comment="When the row was last changed (trigger-maintained)"
+    )

@@ -1,0 +1,1 @@
+"""What students do and how they progress: attempts, spaced repetition, flags, tutor feedback, progress snapshots."""

