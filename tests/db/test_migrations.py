@@ -62,7 +62,7 @@ def test_verify_lists_pending_migrations(empty_db_url):
     migrate.upgrade(empty_db_url, "0003_integrity_triggers")
     report = verify(empty_db_url)
     assert "migration 0004_row_level_security is not applied" in report.problems
-    assert "migration 0005_analytics_views is not applied" in report.problems
+    assert "migration 0006_identity is not applied" in report.problems
 
 
 DRIFTS = [
@@ -122,7 +122,7 @@ def test_cli_migrate_status_verify_downgrade(empty_db_url):
     status = cli("db", "status", env_extra=env)
     assert status.returncode == 0 and "pending: 0001_foundation" in status.stdout
     first = cli("db", "migrate", env_extra=env)
-    assert first.returncode == 0 and "applied 5 migration(s)" in first.stdout
+    assert first.returncode == 0 and "applied 6 migration(s)" in first.stdout
     again = cli("db", "migrate", env_extra=env)
     assert again.returncode == 0 and "already at the newest revision" in again.stdout
     ok = cli("db", "verify", env_extra=env)

@@ -10,7 +10,15 @@ from tutorassist.assignments.models import Assignment, AssignmentItem
 from tutorassist.audit.models import AuditLog
 from tutorassist.db.base import Base
 from tutorassist.exports.models import PdfExport
-from tutorassist.identity.models import InviteToken, StudentProfile, User, Workspace, WorkspaceMember
+from tutorassist.identity.models import (
+    AuthSession,
+    InviteToken,
+    SignInAttempt,
+    StudentProfile,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
 from tutorassist.jobs.models import Job
 from tutorassist.learning.models import (
     Attempt,
@@ -39,6 +47,7 @@ __all__ = [
     "AssignmentItem",
     "Attempt",
     "AuditLog",
+    "AuthSession",
     "Base",
     "GradeLevel",
     "InviteToken",
@@ -52,6 +61,7 @@ __all__ = [
     "QuestionGradeLevel",
     "QuestionHistory",
     "QuestionProgram",
+    "SignInAttempt",
     "SourceMaterial",
     "SpacedRepetition",
     "StudentProfile",

@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import CITEXT
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Identity, Index, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import CITEXT, INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutorassist.db.base import Base
@@ -81,6 +81,13 @@ class WorkspaceMember(Base):
     __table_args__ = (
         Index("idx_workspace_members_user", "user_id", "workspace_id"),
         Index("idx_workspace_members_invited_by", "invited_by"),
+        Index("idx_workspace_members_student_profile", "workspace_id", "student_profile_id"),
+        ForeignKeyConstraint(
+            ["workspace_id", "student_profile_id"],
+            ["student_profiles.workspace_id", "student_profiles.id"],
+            ondelete="CASCADE",
+            name="workspace_members_student_profile_fkey",
+        ),
         {"comment": __doc__},
     )
 
@@ -100,6 +107,9 @@ class WorkspaceMember(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the row was created")
     updated_at: Mapped[datetime] = mapped_column(
         server_default=text("now()"), comment="When the row was last changed (trigger-maintained)"
+    )
+    student_profile_id: Mapped[uuid.UUID | None] = mapped_column(
+        comment="For a guardian: the one student whose progress they may see (required for guardians, NULL otherwise)"
     )
 
 
@@ -203,3 +213,48 @@ class InviteToken(Base):
     )
     revoked_at: Mapped[datetime | None] = mapped_column(comment="When a tutor revoked the invite")
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the invite was issued")
+
+
+class AuthSession(Base):
+    """Signed-in sessions (browser cookie or API bearer token); only a hash of the token is stored"""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (
+        Index("idx_auth_sessions_user", "user_id", text("created_at DESC")),
+        Index("idx_auth_sessions_expires", "expires_at"),
+        {"comment": __doc__},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, server_default=text("gen_random_uuid()"), comment="Session id (shown to the user to revoke it)"
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), comment="The signed-in user")
+    token_hash: Mapped[str] = mapped_column(
+        unique=True, comment="SHA-256 (hex) of the session token; the token itself is never stored"
+    )
+    client: Mapped[str] = mapped_column(comment="browser (cookie) | api (bearer token)")
+    user_agent: Mapped[str | None] = mapped_column(comment="User agent at sign-in")
+    ip_address: Mapped[str | None] = mapped_column(INET, comment="Client address at sign-in")
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the user signed in")
+    last_used_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), comment="Last request made with the session"
+    )
+    expires_at: Mapped[datetime] = mapped_column(comment="The session is refused after this")
+    revoked_at: Mapped[datetime | None] = mapped_column(comment="When the session was signed out or revoked")
+
+
+class SignInAttempt(Base):
+    """Sign-in attempts, kept briefly to rate-limit failures per account and per address"""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("idx_sign_in_attempts_email", "email", "attempted_at"),
+        Index("idx_sign_in_attempts_ip", "ip_address", "attempted_at"),
+        {"comment": __doc__},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True, comment="Attempt id, increasing")
+    email: Mapped[str] = mapped_column(CITEXT, comment="Email the attempt was for (whether or not an account exists)")
+    ip_address: Mapped[str | None] = mapped_column(INET, comment="Client address")
+    succeeded: Mapped[bool] = mapped_column(comment="Whether the password was right")
+    attempted_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When it happened")
