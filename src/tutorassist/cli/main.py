@@ -16,10 +16,26 @@ app = typer.Typer(
         "DATABASE_URL: PostgreSQL >= 15 with pgvector, connecting as the schema owner (superuser or BYPASSRLS). "
         "Unset: an embedded PostgreSQL, started on demand and reused.\n\n"
         "TUTORASSIST_DATA_DIR: data directory of the embedded PostgreSQL "
-        "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist)."
+        "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
+        "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000)."
     ),
 )
 app.add_typer(db.app, name="db")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="TUTORASSIST_HOST", help="Address to listen on."),
+    port: int = typer.Option(8000, envvar="TUTORASSIST_PORT", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Migrate the database, then serve the HTTP API (OpenAPI docs at /docs, health at /healthz)."""
+    db.run_up()
+    import uvicorn
+
+    from tutorassist.api.app import create_app
+    from tutorassist.db.connection import owner_url
+
+    uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -1,0 +1,163 @@
+"""Request and response bodies of the identity API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Role = Literal["owner", "tutor", "student", "guardian"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SignUp(Strict):
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=256, description="At least 10 characters")
+    display_name: str = Field(min_length=1, max_length=200)
+    invite_token: str | None = Field(default=None, max_length=200, description="Sign up through an invite link")
+    client: Literal["browser", "api"] = "api"
+
+
+class SignIn(Strict):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+    client: Literal["browser", "api"] = Field("api", description="browser: a session cookie; api: a bearer token")
+
+
+class SessionOut(BaseModel):
+    session_id: UUID
+    token: str = Field(description="Send as 'Authorization: Bearer <token>' (also set as a cookie for browsers)")
+    expires_at: datetime
+    user_id: UUID
+    workspace_id: UUID | None = Field(None, description="The workspace joined through an invite, if any")
+
+
+class AuthSessionOut(BaseModel):
+    id: UUID
+    client: str
+    user_agent: str | None
+    ip_address: str | None
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    current: bool
+
+
+class Membership(BaseModel):
+    workspace_id: UUID
+    workspace_name: str
+    role: Role
+
+
+class Me(BaseModel):
+    id: UUID
+    email: str
+    display_name: str
+    memberships: list[Membership]
+
+
+class WorkspaceCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field("UTC", max_length=64)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class WorkspaceUpdate(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    settings: dict[str, Any] | None = Field(None, description="WorkspaceSettings (docs/jsonb-contracts.md)")
+
+    _zone = field_validator("timezone")(WorkspaceCreate._known_zone.__func__)
+
+
+class WorkspaceOut(BaseModel):
+    id: UUID
+    name: str
+    timezone: str
+    settings: dict[str, Any]
+    role: Role
+    created_at: datetime
+
+
+class MemberOut(BaseModel):
+    user_id: UUID
+    display_name: str
+    email: str
+    role: Role
+    student_profile_id: UUID | None
+    joined_at: datetime
+
+
+class StudentCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    parent_email: EmailStr | None = None
+    academic_year: int | None = Field(None, ge=1900, le=2200)
+    cohort_name: str | None = Field(None, max_length=200)
+    notes: str | None = Field(None, max_length=10000)
+    settings: dict[str, Any] = Field(default_factory=dict, description="Student-level WorkspaceSettings keys")
+
+
+class StudentUpdate(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    parent_email: EmailStr | None = None
+    academic_year: int | None = Field(None, ge=1900, le=2200)
+    cohort_name: str | None = Field(None, max_length=200)
+    notes: str | None = Field(None, max_length=10000)
+    settings: dict[str, Any] | None = None
+    archived: bool | None = None
+
+
+class StudentOut(BaseModel):
+    id: UUID
+    name: str
+    email: str | None
+    parent_email: str | None
+    user_id: UUID | None
+    academic_year: int | None
+    cohort_name: str | None
+    notes: str | None = None
+    settings: dict[str, Any]
+    archived_at: datetime | None
+    created_at: datetime
+
+
+class InviteCreate(Strict):
+    role: Literal["student", "guardian"] = "student"
+    email: EmailStr | None = Field(None, description="Defaults to the student's email (students) — required for guardians")
+    expires_in_days: int = Field(7, ge=1, le=60)
+
+
+class InviteOut(BaseModel):
+    id: UUID
+    role: str
+    email: str
+    expires_at: datetime
+    token: str = Field(description="The secret of the link; shown once, never stored")
+    accept_path: str
+
+
+class InvitePreview(BaseModel):
+    workspace_name: str
+    email: str
+    role: str
+    student_name: str | None
+    expires_at: datetime
+    state: Literal["open", "used", "revoked", "expired"]

@@ -1,0 +1,72 @@
+"""The API served by uvicorn on a loopback port, on a private migrated database, driven over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+import uvicorn
+
+from tutorassist.api.app import create_app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def api_url(db_url):
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def client(api_url):
+    with httpx.Client(base_url=api_url, timeout=30) as c:
+        yield c
+
+
+class Person:
+    """A signed-up user with their own HTTP client (bearer token)."""
+
+    def __init__(self, api_url: str, name: str, invite_token: str | None = None, email: str | None = None):
+        self.email = email or f"{name.lower()}.{uuid.uuid4().hex[:6]}@example.com"
+        self.password = "correct horse battery"
+        self.http = httpx.Client(base_url=api_url, timeout=30)
+        body = {"email": self.email, "password": self.password, "display_name": name}
+        if invite_token:
+            body["invite_token"] = invite_token
+        response = self.http.post("/auth/signup", json=body)
+        assert response.status_code == 201, response.text
+        self.session = response.json()
+        self.id = uuid.UUID(self.session["user_id"])
+        self.http.headers["Authorization"] = f"Bearer {self.session['token']}"
+
+
+@pytest.fixture
+def people(api_url):
+    made: list[Person] = []
+
+    def make(name: str, **kwargs) -> Person:
+        made.append(Person(api_url, name, **kwargs))
+        return made[-1]
+
+    yield make
+    for p in made:
+        p.http.close()

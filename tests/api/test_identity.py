@@ -1,0 +1,181 @@
+"""Accounts, sessions, workspaces, students and invites over HTTP against the running app."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["title"]
+    return body
+
+
+def test_health_reports_database_and_migrations(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["database"] == "reachable" and body["pending"] == []
+
+
+def test_signup_signin_signout_and_sessions(client, people):
+    ann = people("Ann")
+    assert ann.http.get("/me").json()["email"] == ann.email
+    duplicate = client.post("/auth/signup", json={"email": ann.email.upper(), "password": "x" * 12, "display_name": "A"})
+    assert "already exists" in problem(duplicate, 409)["detail"]
+    signin = client.post("/auth/signin", json={"email": ann.email, "password": ann.password, "client": "browser"})
+    assert signin.status_code == 200 and "ta_session" in signin.cookies
+    # The browser session works by cookie alone.
+    with httpx.Client(base_url=str(client.base_url), cookies={"ta_session": signin.cookies["ta_session"]}) as browser:
+        assert browser.get("/me").status_code == 200
+        sessions = ann.http.get("/auth/sessions").json()
+        assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
+        browser_session = next(s for s in sessions if s["client"] == "browser")
+        assert ann.http.delete(f"/auth/sessions/{browser_session['id']}").status_code == 204
+        problem(browser.get("/me"), 401)
+    assert ann.http.post("/auth/signout").status_code == 204
+    problem(ann.http.get("/me"), 401)
+
+
+def test_signin_failures_are_rate_limited_per_account(client, people):
+    bob = people("Bob")
+    for _ in range(5):
+        problem(client.post("/auth/signin", json={"email": bob.email, "password": "wrong password"}), 401)
+    limited = client.post("/auth/signin", json={"email": bob.email, "password": bob.password})
+    assert problem(limited, 429) and limited.headers["retry-after"] == "900"
+    # Another account from the same address is not locked by Bob's failures (per-address limit is higher).
+    cat = people("Cat")
+    assert client.post("/auth/signin", json={"email": cat.email, "password": cat.password}).status_code == 200
+
+
+def test_signin_failures_are_rate_limited_per_address(client, people):
+    dan = people("Dan")
+    for n in range(20):
+        client.post("/auth/signin", json={"email": f"nobody{n}@example.com", "password": "wrong password"})
+    problem(client.post("/auth/signin", json={"email": dan.email, "password": dan.password}), 429)
+
+
+def test_validation_errors_name_the_field(client):
+    body = problem(client.post("/auth/signup", json={"email": "not-an-email", "password": "short", "display_name": ""}), 422)
+    assert {e["field"] for e in body["errors"]} == {"email", "password", "display_name"}
+
+
+def test_invite_before_signup_end_to_end(client, people):
+    tutor = people("Tess")
+    ws = tutor.http.post("/workspaces", json={"name": "Tess Tutoring", "timezone": "Europe/London"}).json()
+    student = tutor.http.post(f"/workspaces/{ws['id']}/students", json={"name": "Sam", "email": "sam@example.com"}).json()
+    assert student["user_id"] is None
+    first = tutor.http.post(f"/workspaces/{ws['id']}/students/{student['id']}/invites", json={}).json()
+    second = tutor.http.post(f"/workspaces/{ws['id']}/students/{student['id']}/invites", json={}).json()
+    assert client.get(f"/invites/{first['token']}").json()["state"] == "revoked"  # re-issuing revoked the first
+    preview = client.get(f"/invites/{second['token']}").json()
+    assert preview == preview | {"workspace_name": "Tess Tutoring", "email": "sam@example.com", "role": "student",
+                                 "student_name": "Sam", "state": "open"}
+    sam = people("Sam", invite_token=second["token"], email="sam@example.com")
+    assert sam.session["workspace_id"] == ws["id"]
+    assert tutor.http.get(f"/workspaces/{ws['id']}/students/{student['id']}").json()["user_id"] == str(sam.id)
+    assert [m["role"] for m in sam.http.get("/me").json()["memberships"]] == ["student"]
+    # Single use: nobody can use it again, and a revoked or unknown link is refused too.
+    eve = people("Eve")
+    assert "already used" in problem(eve.http.post(f"/invites/{second['token']}/accept"), 410)["detail"]
+    assert "revoked" in problem(eve.http.post(f"/invites/{first['token']}/accept"), 410)["detail"]
+    problem(eve.http.post("/invites/not-a-real-token/accept"), 404)
+    assert problem(client.post("/auth/signup", json={"email": "x@example.com", "password": "y" * 12, "display_name": "X",
+                                                     "invite_token": second["token"]}), 410)
+    # The failed sign-up changed nothing: the account was not created.
+    assert client.post("/auth/signin", json={"email": "x@example.com", "password": "y" * 12}).status_code == 401
+
+
+def test_invite_is_single_use_under_concurrent_acceptance(people):
+    tutor = people("Tom")
+    ws = tutor.http.post("/workspaces", json={"name": "Tom's"}).json()
+    st = tutor.http.post(f"/workspaces/{ws['id']}/students", json={"name": "Kid", "email": "kid@example.com"}).json()
+    token = tutor.http.post(f"/workspaces/{ws['id']}/students/{st['id']}/invites", json={}).json()["token"]
+    racers = [people(f"Racer{i}") for i in range(4)]
+    results: list[int] = []
+    barrier = threading.Barrier(len(racers))
+
+    def accept(p):
+        barrier.wait()
+        results.append(p.http.post(f"/invites/{token}/accept").status_code)
+
+    threads = [threading.Thread(target=accept, args=(p,)) for p in racers]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(results) == [200, 410, 410, 410]
+
+
+def test_guardian_sees_only_their_student(people):
+    tutor = people("Gina")
+    ws = tutor.http.post("/workspaces", json={"name": "Gina's"}).json()["id"]
+    kid = tutor.http.post(f"/workspaces/{ws}/students", json={"name": "Kid", "notes": "private"}).json()
+    other = tutor.http.post(f"/workspaces/{ws}/students", json={"name": "Other"}).json()
+    problem(tutor.http.post(f"/workspaces/{ws}/students/{kid['id']}/invites", json={"role": "guardian"}), 422)  # no email
+    invite = tutor.http.post(f"/workspaces/{ws}/students/{kid['id']}/invites",
+                             json={"role": "guardian", "email": "parent@example.com"}).json()
+    parent = people("Parent", invite_token=invite["token"])
+    seen = parent.http.get(f"/workspaces/{ws}/students/{kid['id']}")
+    assert seen.status_code == 200 and seen.json()["notes"] is None  # tutor's private notes stay private
+    problem(parent.http.get(f"/workspaces/{ws}/students/{other['id']}"), 404)
+    problem(parent.http.get(f"/workspaces/{ws}/students"), 403)
+    problem(parent.http.post(f"/workspaces/{ws}/students", json={"name": "X"}), 403)
+
+
+ENDPOINTS = [
+    ("get", "/workspaces/{ws}", None),
+    ("patch", "/workspaces/{ws}", {"name": "Renamed"}),
+    ("get", "/workspaces/{ws}/members", None),
+    ("get", "/workspaces/{ws}/students", None),
+    ("post", "/workspaces/{ws}/students", {"name": "Intruder"}),
+    ("get", "/workspaces/{ws}/students/{student}", None),
+    ("patch", "/workspaces/{ws}/students/{student}", {"name": "Changed"}),
+    ("post", "/workspaces/{ws}/students/{student}/invites", {}),
+    ("delete", "/workspaces/{ws}/invites/{invite}", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
+def test_other_workspace_is_invisible_and_unchanged(people, method, path, body):
+    owner, outsider = people("Olga"), people("Otto")
+    ws = owner.http.post("/workspaces", json={"name": "Olga's"}).json()["id"]
+    student = owner.http.post(f"/workspaces/{ws}/students", json={"name": "Pupil", "email": "p@example.com"}).json()["id"]
+    invite = owner.http.post(f"/workspaces/{ws}/students/{student}/invites", json={}).json()["id"]
+    own_ws = outsider.http.post("/workspaces", json={"name": "Otto's"}).json()["id"]
+    before = owner.http.get(f"/workspaces/{ws}/students").json(), owner.http.get(f"/workspaces/{ws}").json()
+    url = path.format(ws=ws, student=student, invite=invite)
+    problem(outsider.http.request(method, url, json=body), 404)
+    # Pointing at the other workspace's objects from one's own workspace finds nothing either.
+    if "{student}" in path or "{invite}" in path:
+        problem(outsider.http.request(method, path.format(ws=own_ws, student=student, invite=invite), json=body), 404)
+    assert (owner.http.get(f"/workspaces/{ws}/students").json(), owner.http.get(f"/workspaces/{ws}").json()) == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS[2:], ids=[f"{m} {p}" for m, p, _ in ENDPOINTS[2:]])
+def test_students_cannot_use_staff_endpoints(people, method, path, body):
+    tutor = people("Tina")
+    ws = tutor.http.post("/workspaces", json={"name": "Tina's"}).json()["id"]
+    st = tutor.http.post(f"/workspaces/{ws}/students", json={"name": "Stu", "email": "stu@example.com"}).json()["id"]
+    token = tutor.http.post(f"/workspaces/{ws}/students/{st}/invites", json={}).json()["token"]
+    stu = people("Stu", invite_token=token)
+    other = tutor.http.post(f"/workspaces/{ws}/students", json={"name": "Other", "email": "o@example.com"}).json()["id"]
+    invite = tutor.http.post(f"/workspaces/{ws}/students/{other}/invites", json={}).json()["id"]
+    response = stu.http.request(method, path.format(ws=ws, student=other, invite=invite), json=body)
+    assert response.status_code in (403, 404), response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert stu.http.get(f"/workspaces/{ws}/students/{st}").status_code == 200  # their own profile is fine
+
+
+def test_workspace_settings_are_validated_owner_only(people):
+    owner = people("Omar")
+    ws = owner.http.post("/workspaces", json={"name": "Omar's"}).json()["id"]
+    ok = owner.http.patch(f"/workspaces/{ws}", json={"settings": {"show_hints": False}})
+    assert ok.status_code == 200 and ok.json()["settings"] == {"show_hints": False}
+    bad = problem(owner.http.patch(f"/workspaces/{ws}", json={"settings": {"show_hints": "sometimes"}}), 422)
+    assert bad["errors"][0]["field"].startswith("settings.show_hints")
+    problem(owner.http.post("/workspaces", json={"name": "Zoned", "timezone": "Mars/Olympus"}), 422)
+    assert owner.http.get(f"/workspaces/{ws}").json()["settings"] == {"show_hints": False}
