@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make serve` runs TutorAssist, `make test` runs the whole test suite.
+# Two commands on a fresh machine: `make serve` runs TutorAssist (the API on 127.0.0.1:8000), `make test` runs the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 serve: install
-	$(BIN)/tutorassist up
+	$(BIN)/tutorassist serve
 
 test: install
 	$(BIN)/pytest -q

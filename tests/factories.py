@@ -80,6 +80,8 @@ def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
     ws = t.workspace_id
     x = conn.execute
     x("INSERT INTO topics (workspace_id, parent_id, name) VALUES (%s, %s, 'Linear equations')", (ws, t.topic_id))
+    x("INSERT INTO workspace_members (workspace_id, user_id, role, student_profile_id) VALUES (%s, %s, 'guardian', %s)",
+      (ws, user(conn, f"Guardian {label}"), t.student_profile_id))
     program = x("INSERT INTO study_programs (code, name) VALUES (%s, 'Program') RETURNING id", (f"P{label}{uuid.uuid4().hex[:6]}",)).fetchone()[0]
     grade = x("INSERT INTO grade_levels (program_id, code, name) VALUES (%s, 'Y10', 'Year 10') RETURNING id", (program,)).fetchone()[0]
     x("INSERT INTO invite_tokens (workspace_id, student_profile_id, email, token_hash, expires_at, created_by) "

@@ -87,11 +87,14 @@ def test_nobody_acting_sees_nothing(app_db, tenants):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
 
 
-def test_users_see_themselves_and_co_members_only(app_db, tenants):
+def test_users_see_themselves_and_co_members_only(app_db, owner, tenants):
     a, b = tenants
     with acting(app_db, a.student_id) as conn:
         visible = set(conn.execute(text("SELECT id FROM users")).scalars())
-    assert visible == {a.tutor_id, a.student_id}
+    members_of_a = {r[0] for r in owner.execute("SELECT user_id FROM workspace_members WHERE workspace_id = %s", (a.workspace_id,))}
+    assert visible == members_of_a
+    assert {a.tutor_id, a.student_id} <= visible
+    assert b.tutor_id not in visible and b.student_id not in visible
     with acting(app_db, a.student_id) as conn:
         with pytest.raises(DBAPIError) as info:
             conn.execute(text("SELECT password_hash FROM users"))

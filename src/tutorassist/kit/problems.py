@@ -65,6 +65,8 @@ def _database_problem(exc: DBAPIError) -> JSONResponse:
         elif sqlstate == "42501":
             detail = "you may not do this"
         return problem_response(status, title, detail)
+    if isinstance(orig, psycopg.DataError):  # refused by the driver before reaching the server (e.g. NUL in text)
+        return problem_response(422, "Invalid value", str(orig).splitlines()[0])
     log.exception("database error", exc_info=exc)
     return problem_response(500, "Internal Server Error", "the request failed and changed nothing")
 
