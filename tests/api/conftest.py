@@ -70,3 +70,26 @@ def people(api_url):
     yield make
     for p in made:
         p.http.close()
+
+
+class Practice:
+    """A workspace with its tutor, one signed-up student (with their profile) and an outsider in another workspace."""
+
+    def __init__(self, make):
+        self.tutor = make("Tutor")
+        self.workspace_id = self.tutor.http.post("/workspaces", json={"name": "Practice"}).json()["id"]
+        email = f"student.{uuid.uuid4().hex[:6]}@example.com"
+        profile = self.tutor.http.post(f"/workspaces/{self.workspace_id}/students", json={"name": "Student", "email": email}).json()
+        self.student_profile_id = profile["id"]
+        token = self.tutor.http.post(f"/workspaces/{self.workspace_id}/students/{profile['id']}/invites", json={}).json()["token"]
+        self.student = make("Student", invite_token=token, email=email)
+        self.outsider = make("Outsider")
+        self.outsider_workspace_id = self.outsider.http.post("/workspaces", json={"name": "Elsewhere"}).json()["id"]
+
+    def path(self, suffix: str = "") -> str:
+        return f"/workspaces/{self.workspace_id}{suffix}"
+
+
+@pytest.fixture
+def practice(people) -> Practice:
+    return Practice(people)

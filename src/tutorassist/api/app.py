@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from tutorassist import __version__
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
+from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.identity.endpoints import router as identity_router
 from tutorassist.kit import problems
+from tutorassist.questions.endpoints import router as questions_router
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -27,6 +29,8 @@ def create_app(database_url: str) -> FastAPI:
                   description="Question bank, assignments and students for tutors. Errors are application/problem+json.")
     problems.install(app)
     app.include_router(identity_router)
+    app.include_router(questions_router)
+    app.include_router(assignments_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from pydantic import ValidationError
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx, token_hash
 from tutorassist.identity import schemas
-from tutorassist.identity.contracts import WorkspaceSettings, settings_context
 from tutorassist.identity.security import hash_password, new_token, verify_password
-from tutorassist.kit.problems import Problem
+from tutorassist.kit.problems import Problem, checked_jsonb
 
 SESSION_LIFETIME = {"browser": timedelta(days=30), "api": timedelta(days=90)}
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -24,14 +21,8 @@ MAX_FAILURES_PER_ADDRESS = 20
 
 
 def _settings(value: dict[str, Any], level: str) -> str:
-    """Validated settings JSON for a level (workspace | student | assignment), or a 422 naming the field."""
-    try:
-        WorkspaceSettings.model_validate(value, context=settings_context(level))
-    except ValidationError as exc:
-        errors = [{"field": "settings." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        raise Problem(422, "Validation failed", "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                      errors=errors) from None
-    return json.dumps(value)
+    table = {"workspace": "workspaces", "student": "student_profiles", "assignment": "assignments"}[level]
+    return checked_jsonb(table, "settings_json", value, "settings")
 
 
 # ---------------------------------------------------------------- accounts and sessions

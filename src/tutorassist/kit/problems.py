@@ -31,6 +31,37 @@ def problem_response(status: int, title: str, detail: str | None = None, headers
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
+def invalid(errors: list[dict[str, str]]) -> Problem:
+    """A 422 listing each offending field ({"field": ..., "message": ...})."""
+    return Problem(422, "Validation failed", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+def invalid_field(field: str, message: str) -> Problem:
+    return invalid([{"field": field, "message": message}])
+
+
+def from_validation_error(exc: Any, prefix: str) -> Problem:
+    """A pydantic ValidationError raised for the value of request field `prefix`, as a 422 naming nested fields."""
+    return invalid([
+        {"field": ".".join([prefix, *(str(p) for p in e["loc"])]), "message": e["msg"]} for e in exc.errors()
+    ])
+
+
+def checked_jsonb(table: str, column: str, value: Any, field: str) -> str:
+    """The JSON text to store in table.column after validating it against its contract (422 naming the field)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from tutorassist.kit.jsonb import validate_jsonb
+
+    try:
+        validate_jsonb(table, column, value)
+    except ValidationError as exc:
+        raise from_validation_error(exc, field) from None
+    return json.dumps(value)
+
+
 # Database refusals the API can explain: SQLSTATE -> (HTTP status, title).
 _SQLSTATE = {
     "23505": (409, "Conflict"),  # unique_violation

@@ -1,0 +1,37 @@
+"""Keyset pagination: stable ordering and an opaque cursor, so pages never skip or repeat rows while data changes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from tutorassist.kit.problems import invalid_field
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last page")
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """The cursor after a row, from the values of its sort key (last one the unique id)."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_field("cursor", "not a cursor this API issued") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise invalid_field("cursor", "not a cursor this API issued")
+    return values
