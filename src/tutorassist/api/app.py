@@ -14,6 +14,9 @@ from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.identity.endpoints import router as identity_router
 from tutorassist.kit import problems
 from tutorassist.questions.endpoints import router as questions_router
+from tutorassist.questions.materials.endpoints import router as materials_router
+from tutorassist.questions.programs.endpoints import router as programs_router
+from tutorassist.questions.topics.endpoints import router as topics_router
 
 
 def create_app(database_url: str) -> FastAPI:
@@ -29,6 +32,9 @@ def create_app(database_url: str) -> FastAPI:
                   description="Question bank, assignments and students for tutors. Errors are application/problem+json.")
     problems.install(app)
     app.include_router(identity_router)
+    app.include_router(programs_router)
+    app.include_router(topics_router)
+    app.include_router(materials_router)
     app.include_router(questions_router)
     app.include_router(assignments_router)
 

@@ -1,0 +1,1 @@
+"""The question bank's materials."""
