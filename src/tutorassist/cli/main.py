@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import db
+from tutorassist.cli import db, programs
 
 app = typer.Typer(
     name="tutorassist",
@@ -21,6 +21,7 @@ app = typer.Typer(
     ),
 )
 app.add_typer(db.app, name="db")
+app.add_typer(programs.app, name="programs")
 
 
 @app.command()
