@@ -285,9 +285,13 @@ def test_progress_is_derived_from_attempts(practice, bank):
     got = practice.student.http.get(url).json()
     assert got | {"status": "completed", "completed_count": 2, "total_score": 4, "total_items": 2} == got
     assert got["completed_at"] is not None
-    # Live statuses are derived: asking for 'assigned' changes nothing, and a completed one cannot be archived.
+    # Live statuses are derived: asking for 'assigned' changes nothing. A completed one can be archived (it loses
+    # completed_at) and assigned again, when the database derives 'completed' once more.
     assert practice.tutor.http.patch(url, json={"status": "assigned"}).json()["status"] == "completed"
-    assert "completed" in problem(practice.tutor.http.patch(url, json={"status": "archived"}), 409)["detail"]
+    archived = practice.tutor.http.patch(url, json={"status": "archived"}).json()
+    assert archived["status"] == "archived" and archived["completed_at"] is None
+    again = practice.tutor.http.patch(url, json={"status": "assigned"}).json()
+    assert again["status"] == "completed" and again["completed_at"] is not None
 
     # A draft keeps its status; once assigned, the attempts made so far count.
     [d] = created(practice.tutor, practice, question_ids=[q1, q2], status="draft")

@@ -24,6 +24,7 @@ class Assignment(Base):
             ondelete="CASCADE",
         ),
         Index("idx_assignments_student", "workspace_id", "student_profile_id", "status"),
+        Index("idx_assignments_listing", "workspace_id", text("created_at DESC"), text("id DESC")),
         Index(
             "idx_assignments_due",
             "workspace_id",

@@ -271,27 +271,13 @@ def update_assignment(ctx: RequestContext, ws: UUID, assignment_id: UUID, body: 
             _future(changes["due_at"], "due_at")
         if "settings" in changes:
             changes["settings_json"] = _settings(changes.pop("settings"))
-        rederive = False
-        if "status" in changes:
-            wanted, now = changes["status"], current["status"]
-            live = ("assigned", "in_progress", "completed")
-            if wanted == "assigned" and now in live:
-                del changes["status"]  # already given; its progress status stays derived from attempts
-            elif now == "completed" and wanted != now:
-                raise Problem(409, "Conflict", f"a completed assignment cannot be moved to {wanted}: the database keeps "
-                                               "completed_at for it (delete it, or change the items first)")
-            else:
-                rederive = wanted == "assigned"
+        if "status" in changes and changes["status"] == "assigned" and current["status"] in ("assigned", "in_progress", "completed"):
+            del changes["status"]  # already given; its progress status stays derived from attempts (and a
+            # draft/archived assignment made 'assigned' again is re-derived by the database's trigger)
         if changes:
             sets = ", ".join(f"{c} = CAST(:{c} AS jsonb)" if c == "settings_json" else f"{c} = :{c}" for c in changes)
             tx.conn.execute(text(f"UPDATE assignments SET {sets} WHERE workspace_id = :w AND id = :a"),
                             changes | {"w": ws, "a": assignment_id})
-        if rederive:
-            # Back from draft/archived: let the database derive in_progress/completed from attempts already made
-            # (its progress trigger runs on any item update that names points).
-            tx.conn.execute(text("UPDATE assignment_items SET points = points WHERE workspace_id = :w AND id = "
-                                 "(SELECT id FROM assignment_items WHERE workspace_id = :w AND assignment_id = :a LIMIT 1)"),
-                            {"w": ws, "a": assignment_id})
         return _detail(tx, assignment_id)
 
 
