@@ -1,0 +1,249 @@
+"""Request and response bodies of the questions API (CRUD, search, import/export)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from tutorassist.kit.schemas import Strict
+from tutorassist.questions.contracts import AnswerType
+
+Status = Literal["draft", "active", "archived"]
+Origin = Literal["manual", "ai_generated", "imported"]
+WritableOrigin = Literal["manual", "imported"]
+
+MAX_TAGS = 30
+MAX_TAG_LENGTH = 50
+MAX_HINTS = 20
+MAX_LATEX = 20000
+MAX_REFERENCES = 50
+
+Difficulty = Annotated[StrictInt, Field(ge=1, le=5, description="1 (easiest) to 5")]
+PromptLatex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX, description="The question, LaTeX-in-Markdown")]
+SolutionLatex = Annotated[str, Field(max_length=MAX_LATEX, description="Worked solution, LaTeX-in-Markdown")]
+Hint = Annotated[str, Field(min_length=1, max_length=5000)]
+
+ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
+CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
+
+
+def normalise_tags(values: list[str] | None) -> list[str] | None:
+    """Trimmed, lower-case, duplicates dropped (first occurrence kept); at most 30 tags of at most 50 characters."""
+    if values is None:
+        return None
+    tags: list[str] = []
+    for position, value in enumerate(values):
+        tag = value.strip().lower()
+        if not tag:
+            raise ValueError(f"tag {position} is empty")
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"tag {position} is longer than {MAX_TAG_LENGTH} characters")
+        if "\x00" in tag:
+            raise ValueError("must not contain NUL characters")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} tags")
+    return tags
+
+
+def _unique(values: list[UUID] | None) -> list[UUID] | None:
+    return None if values is None else list(dict.fromkeys(values))
+
+
+def _refuse_ai_generated(value: Any) -> Any:
+    if value == "ai_generated":
+        raise ValueError("ai_generated questions are created only by the AI generation pipeline")
+    return value
+
+
+class _QuestionFields(Strict):
+    @field_validator("tags", mode="after", check_fields=False)
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return normalise_tags(value)
+
+    @field_validator("program_ids", "grade_level_ids", mode="after", check_fields=False)
+    @classmethod
+    def _ids(cls, value: list[UUID] | None) -> list[UUID] | None:
+        return _unique(value)
+
+    @field_validator("hints", mode="after", check_fields=False)
+    @classmethod
+    def _hints(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not hint.strip() for hint in value):
+            raise ValueError("hints must not be empty")
+        return value
+
+    @field_validator("origin", mode="before", check_fields=False)
+    @classmethod
+    def _origin(cls, value: Any) -> Any:
+        return _refuse_ai_generated(value)
+
+
+class QuestionCreate(_QuestionFields):
+    prompt_latex: PromptLatex
+    answer_type: AnswerType
+    answer_spec: dict[str, Any] = Field(description=ANSWER_SPEC_DOC)
+    hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS, description="Hints in reveal order (LaTeX)")
+    solution_latex: SolutionLatex | None = None
+    difficulty: Difficulty = 3
+    tags: list[str] = Field(default_factory=list, max_length=200,
+                            description="Trimmed, lower-cased and deduplicated; at most 30 tags of 50 characters")
+    topic_id: UUID | None = Field(None, description="A topic of this workspace")
+    program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES, description="study_programs ids")
+    grade_level_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES, description="grade_levels ids")
+    curriculum: dict[str, Any] = Field(default_factory=dict, description=CURRICULUM_DOC)
+    status: Status = "draft"
+    origin: WritableOrigin = Field("manual", description="manual or imported (ai_generated only through the AI pipeline)")
+
+
+class QuestionUpdate(_QuestionFields):
+    """Any subset of the fields; program_ids and grade_level_ids replace the whole set. The origin cannot change."""
+
+    prompt_latex: PromptLatex | None = None
+    answer_type: AnswerType | None = None
+    answer_spec: dict[str, Any] | None = Field(None, description=ANSWER_SPEC_DOC)
+    hints: list[Hint] | None = Field(None, max_length=MAX_HINTS)
+    solution_latex: SolutionLatex | None = None
+    difficulty: Difficulty | None = None
+    tags: list[str] | None = Field(None, max_length=200)
+    topic_id: UUID | None = None
+    program_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
+    grade_level_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
+    curriculum: dict[str, Any] | None = Field(None, description=CURRICULUM_DOC)
+    status: Status | None = Field(None, description="draft→active, draft→archived, active→archived, archived→active")
+
+
+class QuestionOut(BaseModel):
+    """A question as staff see it: everything."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    topic_id: UUID | None
+    prompt_latex: str
+    prompt_text: str
+    answer_type: AnswerType
+    answer_spec: dict[str, Any]
+    hints: list[str]
+    solution_latex: str | None
+    difficulty: int
+    tags: list[str]
+    curriculum: dict[str, Any]
+    status: Status
+    origin: Origin
+    program_ids: list[UUID]
+    grade_level_ids: list[UUID]
+    quality_score: Decimal | None
+    version: int
+    times_attempted: int
+    times_correct: int
+    avg_time_seconds: Decimal | None
+    created_by: UUID | None
+    updated_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChoiceOut(BaseModel):
+    id: str
+    latex: str
+
+
+class QuestionStudentOut(BaseModel):
+    """A question as students and guardians see it: no answer, solution or hints (active questions only).
+
+    Multiple-choice questions show their choices (not which are correct), so they can be answered.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    topic_id: UUID | None
+    prompt_latex: str
+    answer_type: AnswerType
+    choices: list[ChoiceOut] | None = Field(None, description="Multiple choice only: the options, without the answer")
+    allow_multiple: bool | None = Field(None, description="Multiple choice only: more than one option may be correct")
+    difficulty: int
+    tags: list[str]
+    program_ids: list[UUID]
+    grade_level_ids: list[UUID]
+    version: int
+    updated_at: datetime
+
+
+class HistoryOut(BaseModel):
+    id: int
+    question_version: int
+    change_type: Literal["created", "edited", "status_changed", "difficulty_changed"]
+    changed_by: UUID | None
+    changed_at: datetime
+    old_values: dict[str, Any] | None
+    new_values: dict[str, Any]
+
+
+# ---------------------------------------------------------------- import / export
+
+EXPORT_FORMAT = "tutorassist.questions.v1"
+MAX_IMPORT_QUESTIONS = 5000
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+TopicName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TransferQuestion(_QuestionFields):
+    """One question of an export document; also what an import accepts for each item."""
+
+    id: UUID | None = Field(None, description="The question's id where it was exported from (ignored on import)")
+    topic_id: UUID | None = Field(None, description="Used on import if it is a topic of the importing workspace")
+    topic_path: list[TopicName] | None = Field(
+        None, max_length=20, description='Topic names from the root, e.g. ["Algebra", "Linear equations"]; missing '
+                                         "topics are created on import")
+    prompt_latex: PromptLatex
+    answer_type: AnswerType
+    answer_spec: dict[str, Any] = Field(description=ANSWER_SPEC_DOC)
+    hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS)
+    solution_latex: SolutionLatex | None = None
+    difficulty: Difficulty = 3
+    tags: list[str] = Field(default_factory=list, max_length=200)
+    program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
+    grade_level_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
+    curriculum: dict[str, Any] = Field(default_factory=dict, description=CURRICULUM_DOC)
+    status: Status = "draft"
+    origin: Origin | None = Field(None, description="Where it came from; ignored on import (imports are 'imported')")
+
+    @field_validator("origin", mode="before", check_fields=False)
+    @classmethod
+    def _origin(cls, value: Any) -> Any:  # exports carry any origin; the import ignores it
+        return value
+
+    @field_validator("topic_path", mode="after")
+    @classmethod
+    def _path(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not name.strip() for name in value):
+            raise ValueError("topic names must not be empty")
+        return [name.strip() for name in value] if value is not None else None
+
+
+class ExportDocument(BaseModel):
+    format: Literal["tutorassist.questions.v1"] = EXPORT_FORMAT
+    exported_at: datetime
+    questions: list[TransferQuestion]
+
+
+class ImportDocument(Strict):
+    """An export document (exported_at optional); at most 5,000 questions and 10 MB."""
+
+    format: Literal["tutorassist.questions.v1"]
+    exported_at: datetime | None = None
+    questions: list[TransferQuestion] = Field(max_length=MAX_IMPORT_QUESTIONS)
+
+
+class ImportResult(BaseModel):
+    created_ids: list[UUID] = Field(description="Ids of the created questions, in document order")
+    created_topic_ids: list[UUID] = Field(description="Topics created to resolve topic paths")

@@ -1,0 +1,109 @@
+"""Finding questions: filters shared by search and export, and the keyset-paginated search.
+
+* `topic_id` matches the topic and its whole subtree (recursive CTE over topics of the workspace); an unknown topic
+  (or another workspace's) simply matches nothing.
+* `tag` (repeatable): every given tag must be on the question, through the GIN index (`tags_json @> '["a","b"]'`).
+* `status` (repeatable), `origin`, `difficulty_min`/`difficulty_max` (inclusive), `program_id`, `grade_level_id`.
+* `q`: full text, `search_tsv @@ websearch_to_tsquery('simple', q)` (prompt text and solution).
+* Students and guardians only ever get active questions (other statuses they ask for match nothing).
+* Order: newest first, `created_at DESC, id DESC`; the cursor holds the last row's (created_at, id), so pages never
+  repeat or skip a row while questions are added (new ones sort before the cursor).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from tutorassist.api.context import STAFF, RequestContext, Tx
+from tutorassist.kit.pagination import Page, decode_cursor, encode_cursor
+from tutorassist.kit.problems import invalid_field
+from tutorassist.questions import service
+
+
+@dataclass
+class Filters:
+    topic_id: UUID | None = None
+    difficulty_min: int | None = None
+    difficulty_max: int | None = None
+    status: list[str] = field(default_factory=list)
+    origin: str | None = None
+    tags: list[str] = field(default_factory=list)
+    program_id: UUID | None = None
+    grade_level_id: UUID | None = None
+    q: str | None = None
+
+
+def where(tx: Tx, f: Filters) -> tuple[str, str, dict[str, Any]]:
+    """(WITH clause, WHERE condition, parameters) selecting the questions of the filters in the acting workspace."""
+    with_clause = ""
+    conditions = ["q.workspace_id = :w"]
+    params: dict[str, Any] = {"w": tx.workspace_id}
+    if tx.role not in STAFF:
+        conditions.append("q.status = 'active'")
+    if f.topic_id is not None:
+        with_clause = """WITH RECURSIVE subtree AS (
+  SELECT t.id FROM topics t WHERE t.workspace_id = :w AND t.id = :topic
+  UNION
+  SELECT c.id FROM topics c JOIN subtree s ON c.parent_id = s.id WHERE c.workspace_id = :w
+) """
+        conditions.append("q.topic_id IN (SELECT id FROM subtree)")
+        params["topic"] = f.topic_id
+    if f.difficulty_min is not None:
+        conditions.append("q.difficulty >= :dmin")
+        params["dmin"] = f.difficulty_min
+    if f.difficulty_max is not None:
+        conditions.append("q.difficulty <= :dmax")
+        params["dmax"] = f.difficulty_max
+    if f.status:
+        conditions.append("q.status = ANY(:statuses)")
+        params["statuses"] = list(f.status)
+    if f.origin is not None:
+        conditions.append("q.origin = :origin")
+        params["origin"] = f.origin
+    if f.tags:
+        conditions.append("q.tags_json @> CAST(:tags AS jsonb)")
+        params["tags"] = json.dumps(f.tags)
+    if f.program_id is not None:
+        conditions.append("EXISTS (SELECT 1 FROM question_programs p WHERE p.workspace_id = q.workspace_id "
+                          "AND p.question_id = q.id AND p.program_id = :program)")
+        params["program"] = f.program_id
+    if f.grade_level_id is not None:
+        conditions.append("EXISTS (SELECT 1 FROM question_grade_levels g WHERE g.workspace_id = q.workspace_id "
+                          "AND g.question_id = q.id AND g.grade_level_id = :grade)")
+        params["grade"] = f.grade_level_id
+    if f.q:
+        conditions.append("q.search_tsv @@ websearch_to_tsquery('simple', :query)")
+        params["query"] = f.q
+    return with_clause, " AND ".join(conditions), params
+
+
+def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
+    values = decode_cursor(cursor, 2)
+    if values is None:
+        return None
+    try:
+        created_at, question_id = datetime.fromisoformat(values[0]), UUID(values[1])
+    except (TypeError, ValueError, AttributeError):
+        raise invalid_field("cursor", "not a cursor this API issued") from None
+    if created_at.tzinfo is None:
+        raise invalid_field("cursor", "not a cursor this API issued")
+    return created_at, question_id
+
+
+def search(ctx: RequestContext, ws: UUID, filters: Filters, limit: int, cursor: str | None) -> Page:
+    after = _after(cursor)
+    with ctx.tx(ws) as tx:
+        with_clause, condition, params = where(tx, filters)
+        if after is not None:
+            condition += " AND (q.created_at, q.id) < (:after_at, :after_id)"
+            params |= {"after_at": after[0], "after_id": after[1]}
+        rows = tx.all(f"{with_clause}SELECT {service.COLUMNS} FROM questions q WHERE {condition} "
+                      "ORDER BY q.created_at DESC, q.id DESC LIMIT :limit", **params, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+        return Page(items=[service.view(tx, r) for r in rows], next_cursor=next_cursor)
