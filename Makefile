@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 serve: install
-	$(BIN)/tutorassist serve
+	$(BIN)/tutorassist serve --demo
 
 test: install
 	$(BIN)/pytest -q

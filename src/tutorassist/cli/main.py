@@ -28,15 +28,41 @@ app.add_typer(programs.app, name="programs")
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="TUTORASSIST_HOST", help="Address to listen on."),
     port: int = typer.Option(8000, envvar="TUTORASSIST_PORT", min=1, max=65535, help="Port to listen on."),
+    with_demo: bool = typer.Option(False, "--demo", help="Fill the demo workspace first (see `tutorassist demo`)."),
 ) -> None:
     """Migrate the database, then serve the HTTP API (OpenAPI docs at /docs, health at /healthz)."""
     db.run_up()
+    if with_demo:
+        demo()
     import uvicorn
 
     from tutorassist.api.app import create_app
     from tutorassist.db.connection import owner_url
 
     uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo() -> None:
+    """Fill a demo workspace (a tutor, students, a topic tree, questions, an assignment with attempts) and print
+    how to sign in. Running it again changes nothing."""
+    from rich.console import Console
+
+    from tutorassist.db.connection import owner_url
+    from tutorassist.demo.build import build
+
+    db.run_up()
+    console = Console()
+    report = build(owner_url())
+    if report.created:
+        console.print(f"[green]demo workspace created[/green]: {report.questions} questions, {report.attempts} attempts")
+    else:
+        console.print("the demo workspace already exists")
+    console.print("sign in (POST /auth/signin, or /docs) with:")
+    for email, password in report.accounts:
+        console.print(f"  {email}  /  {password}")
+    if report.pending_invite:
+        console.print(f"Cleo has been invited but has not signed up: her link is {report.pending_invite}")
 
 
 @app.command()

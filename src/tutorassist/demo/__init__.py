@@ -1,0 +1,1 @@
+"""The demo workspace: a small, realistic practice to explore TutorAssist with."""
