@@ -179,3 +179,31 @@ def test_workspace_settings_are_validated_owner_only(people):
     assert bad["errors"][0]["field"].startswith("settings.show_hints")
     problem(owner.http.post("/workspaces", json={"name": "Zoned", "timezone": "Mars/Olympus"}), 422)
     assert owner.http.get(f"/workspaces/{ws}").json()["settings"] == {"show_hints": False}
+
+
+def test_owner_invites_a_tutor_manages_roles_and_keeps_an_owner(people, db_url):
+    owner = people("Opal")
+    ws = owner.http.post("/workspaces", json={"name": "Opal & Co"}).json()["id"]
+    invite = owner.http.post(f"/workspaces/{ws}/invites", json={"email": "colleague@example.com"})
+    assert invite.status_code == 201 and invite.json()["role"] == "tutor"
+    colleague = people("Colin", invite_token=invite.json()["token"])
+    assert [m["role"] for m in colleague.http.get("/me").json()["memberships"]] == ["tutor"]
+    # A tutor works with students but does not manage staff.
+    assert colleague.http.post(f"/workspaces/{ws}/students", json={"name": "Pupil"}).status_code == 201
+    problem(colleague.http.post(f"/workspaces/{ws}/invites", json={"email": "x@example.com"}), 403)
+    problem(colleague.http.patch(f"/workspaces/{ws}/members/{owner.id}", json={"role": "tutor"}), 403)
+    problem(owner.http.patch(f"/workspaces/{ws}/members/{owner.id}", json={"role": "tutor"}), 409)  # last owner
+    problem(owner.http.delete(f"/workspaces/{ws}/members/{owner.id}"), 409)
+    promoted = owner.http.patch(f"/workspaces/{ws}/members/{colleague.id}", json={"role": "owner"})
+    assert promoted.status_code == 200 and promoted.json()["role"] == "owner"
+    assert owner.http.delete(f"/workspaces/{ws}/members/{owner.id}").status_code == 204  # leaves; Colin owns it now
+    problem(owner.http.get(f"/workspaces/{ws}"), 404)
+    # Every change went to the audit log with the acting user.
+    from tutorassist.db.connection import connect
+
+    with connect(db_url) as conn:
+        actions = conn.execute(
+            "SELECT action, entity_type, actor_user_id FROM audit_log WHERE workspace_id = %s AND entity_type = 'workspace_members' "
+            "ORDER BY id", (ws,)).fetchall()
+    assert [(a, actor) for a, _, actor in actions] == [
+        ("insert", owner.id), ("insert", colleague.id), ("update", owner.id), ("delete", owner.id)]

@@ -39,7 +39,8 @@ def test_outsider_cannot_touch_another_workspace_through_any_endpoint(api_url, d
             (victim,)).fetchone()[0]
         invite = owner.execute("SELECT id FROM invite_tokens WHERE workspace_id = %s LIMIT 1", (victim,)).fetchone()[0]
     real_ids = {"workspace_id": victim, "topic_id": topic, "question_id": question, "assignment_id": assignment,
-                "material_id": material, "student_id": practice.student_profile_id, "invite_id": invite}
+                "material_id": material, "student_id": practice.student_profile_id, "invite_id": invite,
+                "user_id": practice.tutor.id}
     before = fingerprint(db_url, victim)
     auth = {"Authorization": practice.outsider.http.headers["Authorization"]}
     schema = schemathesis.openapi.from_url(f"{api_url}/openapi.json")

@@ -84,6 +84,25 @@ def list_members(workspace_id: UUID, ctx: Context):
     return service.list_members(ctx, workspace_id)
 
 
+@router.patch("/workspaces/{workspace_id}/members/{user_id}", response_model=schemas.MemberOut, tags=["workspaces"])
+def update_member(workspace_id: UUID, user_id: UUID, body: schemas.MemberUpdate, ctx: Context):
+    """Change a staff member's role between owner and tutor (owners only; one owner always remains)."""
+    return service.update_member(ctx, workspace_id, user_id, body)
+
+
+@router.delete("/workspaces/{workspace_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["workspaces"])
+def remove_member(workspace_id: UUID, user_id: UUID, ctx: Context) -> None:
+    """Remove a member (owners), or leave the workspace yourself; the last owner cannot go."""
+    service.remove_member(ctx, workspace_id, user_id)
+
+
+@router.post("/workspaces/{workspace_id}/invites", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.InviteOut, tags=["invites"])
+def issue_tutor_invite(workspace_id: UUID, body: schemas.TutorInviteCreate, ctx: Context):
+    """Invite another tutor to the workspace (owners only): a single-use, expiring link."""
+    return service.issue_tutor_invite(ctx, workspace_id, body)
+
+
 @router.post("/workspaces/{workspace_id}/students", status_code=status.HTTP_201_CREATED,
              response_model=schemas.StudentOut, tags=["students"])
 def create_student(workspace_id: UUID, body: schemas.StudentCreate, ctx: Context):

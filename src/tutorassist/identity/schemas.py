@@ -141,6 +141,15 @@ class InviteCreate(Strict):
     expires_in_days: int = Field(7, ge=1, le=60)
 
 
+class TutorInviteCreate(Strict):
+    email: EmailStr
+    expires_in_days: int = Field(7, ge=1, le=60)
+
+
+class MemberUpdate(Strict):
+    role: Literal["owner", "tutor"] = Field(description="Staff roles only; students and guardians join by invite")
+
+
 class InviteOut(BaseModel):
     id: UUID
     role: str

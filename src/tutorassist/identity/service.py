@@ -150,13 +150,17 @@ def update_workspace(ctx: RequestContext, ws: UUID, body: schemas.WorkspaceUpdat
         return schemas.WorkspaceOut(**tx.one(_WORKSPACE + " WHERE w.id = :w", u=tx.user_id, w=ws))
 
 
+def _members(tx: Tx) -> list[schemas.MemberOut]:
+    rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, m.student_profile_id, m.joined_at "
+                  "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = :w "
+                  "ORDER BY m.role, u.display_name, m.user_id", w=tx.workspace_id)
+    return [schemas.MemberOut(**r) for r in rows]
+
+
 def list_members(ctx: RequestContext, ws: UUID) -> list[schemas.MemberOut]:
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, m.student_profile_id, m.joined_at "
-                      "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = :w "
-                      "ORDER BY m.role, u.display_name", w=ws)
-        return [schemas.MemberOut(**r) for r in rows]
+        return _members(tx)
 
 
 # ---------------------------------------------------------------- students
@@ -241,6 +245,55 @@ def issue_invite(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.
                      "VALUES (:w, :s, :e, :r, :h, :u, now() + make_interval(days => :d)) RETURNING id, role, email::text AS email, expires_at",
                      w=ws, s=student_id, e=email, r=body.role, h=hashed, u=tx.user_id, d=body.expires_in_days)
         return schemas.InviteOut(**row, token=token, accept_path=f"/invites/{token}")
+
+
+def issue_tutor_invite(ctx: RequestContext, ws: UUID, body: schemas.TutorInviteCreate) -> schemas.InviteOut:
+    """An owner invites another tutor to the practice (single use, expiring)."""
+    with ctx.tx(ws) as tx:
+        tx.require("owner")
+        token, hashed = new_token()
+        row = tx.one("INSERT INTO invite_tokens (workspace_id, email, role, token_hash, created_by, expires_at) "
+                     "VALUES (:w, :e, 'tutor', :h, :u, now() + make_interval(days => :d)) "
+                     "RETURNING id, role, email::text AS email, expires_at",
+                     w=ws, e=body.email, h=hashed, u=tx.user_id, d=body.expires_in_days)
+        return schemas.InviteOut(**row, token=token, accept_path=f"/invites/{token}")
+
+
+def _owners(tx: Tx) -> int:
+    return tx.scalar("SELECT count(*) FROM workspace_members WHERE workspace_id = :w AND role = 'owner'", w=tx.workspace_id)
+
+
+def _member_role(tx: Tx, user_id: UUID) -> str:
+    role = tx.scalar("SELECT role FROM workspace_members WHERE workspace_id = :w AND user_id = :u FOR UPDATE",
+                     w=tx.workspace_id, u=user_id)
+    if role is None:
+        raise Problem(404, "Not found", "no such member")
+    return role
+
+
+def update_member(ctx: RequestContext, ws: UUID, user_id: UUID, body: schemas.MemberUpdate) -> schemas.MemberOut:
+    """Make a tutor an owner or an owner a tutor; the workspace always keeps an owner."""
+    with ctx.tx(ws) as tx:
+        tx.require("owner")
+        current = _member_role(tx, user_id)
+        if current not in STAFF:
+            raise Problem(409, "Conflict", f"a {current} cannot become {body.role}: invite them as staff instead")
+        if current == "owner" and body.role != "owner" and _owners(tx) == 1:
+            raise Problem(409, "Conflict", "the workspace must keep at least one owner")
+        tx.conn.execute(text("UPDATE workspace_members SET role = :r WHERE workspace_id = :w AND user_id = :u"),
+                        {"r": body.role, "w": ws, "u": user_id})
+        return next(m for m in _members(tx) if m.user_id == user_id)
+
+
+def remove_member(ctx: RequestContext, ws: UUID, user_id: UUID) -> None:
+    """Owners remove anyone but the last owner; any member may leave. A removed student's profile and history stay."""
+    with ctx.tx(ws) as tx:
+        if user_id != tx.user_id:
+            tx.require("owner")
+        role = _member_role(tx, user_id)
+        if role == "owner" and _owners(tx) == 1:
+            raise Problem(409, "Conflict", "the workspace must keep at least one owner")
+        tx.conn.execute(text("DELETE FROM workspace_members WHERE workspace_id = :w AND user_id = :u"), {"w": ws, "u": user_id})
 
 
 def revoke_invite(ctx: RequestContext, ws: UUID, invite_id: UUID) -> None:
