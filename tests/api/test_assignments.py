@@ -11,18 +11,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from tests.api.helpers import PROBLEM, problem
 from tests.factories import question as factory_question
 from tutorassist.db.connection import connect
-
-PROBLEM = "application/problem+json"
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    return body
 
 
 def fields(response: httpx.Response) -> set[str]:
@@ -488,7 +479,7 @@ def test_malformed_requests_are_problem_documents_never_500(practice, bank):
         t.post(base, json={"title": "T", "student_profile_ids": [practice.student_profile_id], "rule": "all"}),
         t.post(base, json={"title": "T", "student_profile_ids": [practice.student_profile_id], "question_ids": [str(q)], "settings": []}),
         t.get(f"{base}/not-a-uuid"),
-        t.get(f"/workspaces/not-a-uuid/assignments"),
+        t.get("/workspaces/not-a-uuid/assignments"),
         t.get(base, params={"cursor": "W10"}),  # valid base64 JSON, wrong shape
         t.get(base, params={"cursor": "WyJ4IiwgInkiXQ"}),  # ["x", "y"]
         t.get(base, params={"cursor": "WzEsIDJd"}),  # [1, 2]

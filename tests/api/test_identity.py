@@ -7,15 +7,7 @@ import threading
 import httpx
 import pytest
 
-PROBLEM = "application/problem+json"
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    return body
+from tests.api.helpers import PROBLEM, problem
 
 
 def test_health_reports_database_and_migrations(client):

@@ -3,8 +3,8 @@ never a server error, and the other workspace's data is byte-for-byte unchanged.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 
 from tests import factories
 from tutorassist.db.connection import connect

@@ -8,21 +8,8 @@ import uuid
 import httpx
 import pytest
 
+from tests.api.helpers import fields, problem
 from tutorassist.questions.materials import service
-
-PROBLEM = "application/problem+json"
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    return body
-
-
-def fields(body: dict) -> set[str]:
-    return {e["field"] for e in body.get("errors", [])}
 
 
 def make_pdf(pages: list[str]) -> bytes:

@@ -7,19 +7,11 @@ import subprocess
 import sys
 import uuid
 
-import httpx
-
 from tests import factories
+from tests.api.helpers import problem
 from tutorassist.db import migrate
 
-PROBLEM = "application/problem+json"
 SEEDED = {"IB-MAA", "IB-MAI", "AP-CALC-AB", "AP-CALC-BC", "AP-PRECALC", "GCSE-MATHS", "A-LEVEL-MATHS", "CCSS-MATH"}
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    return response.json()
 
 
 def _command() -> list[str]:

@@ -4,7 +4,8 @@ paging that stays exact while questions are added, and invalid parameters as pro
 from __future__ import annotations
 
 from tests.api.conftest import Practice
-from tests.api.test_questions import create, fields, problem, program_with_grades, topic
+from tests.api.helpers import fields, problem
+from tests.api.test_questions import create, program_with_grades, topic
 
 
 def _bank(practice: Practice, owner) -> dict:

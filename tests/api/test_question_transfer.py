@@ -7,7 +7,15 @@ import json
 import uuid
 
 from tests.api.conftest import Practice
-from tests.api.test_questions import count_questions, create, fields, problem, program_with_grades, question_body, topic
+from tests.api.test_questions import (
+    count_questions,
+    create,
+    fields,
+    problem,
+    program_with_grades,
+    question_body,
+    topic,
+)
 
 FORMAT = "tutorassist.questions.v1"
 

@@ -7,21 +7,9 @@ import uuid
 import httpx
 
 from tests.api.conftest import Practice
-
-PROBLEM = "application/problem+json"
-
+from tests.api.helpers import fields, problem
 
 # ---------------------------------------------------------------- helpers shared with the search and transfer tests
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM), response.headers["content-type"]
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    return body
-
-
-def fields(body: dict) -> set[str]:
-    return {e["field"] for e in body.get("errors", [])}
 
 
 def question_body(**overrides) -> dict:

@@ -8,20 +8,7 @@ import httpx
 import pytest
 
 from tests import factories
-
-PROBLEM = "application/problem+json"
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["title"]
-    return body
-
-
-def fields(body: dict) -> set[str]:
-    return {e["field"] for e in body.get("errors", [])}
+from tests.api.helpers import fields, problem
 
 
 def add(person, ws: str, name: str, **extra) -> dict:

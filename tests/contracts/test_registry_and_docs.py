@@ -22,7 +22,11 @@ from tutorassist.kit.jsonb import (
     write_contracts_markdown,
 )
 from tutorassist.learning.contracts import AttemptContext
-from tutorassist.questions.contracts import ANSWER_TYPES, MultipleChoiceAnswer, QuestionGenerationMetadata
+from tutorassist.questions.contracts import (
+    ANSWER_TYPES,
+    MultipleChoiceAnswer,
+    QuestionGenerationMetadata,
+)
 
 EXPECTED_COLUMNS = {
     ("questions", "generation_metadata"),

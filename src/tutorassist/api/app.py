@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from tutorassist import __version__
+from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
-from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.identity.endpoints import router as identity_router
 from tutorassist.kit import problems
 from tutorassist.questions.endpoints import router as questions_router

@@ -137,7 +137,8 @@ def verify() -> None:
 @_fails_cleanly
 def dictionary(write: bool = typer.Option(False, "--write", help="Write docs/data-dictionary.md instead of printing.")) -> None:
     """Render the data dictionary from the live database's COMMENTs (migrate first)."""
-    from tutorassist.db.dictionary import render, write as write_dictionary
+    from tutorassist.db.dictionary import render
+    from tutorassist.db.dictionary import write as write_dictionary
 
     url = _ready_url()
     with connect(url) as conn:

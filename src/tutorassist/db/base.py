@@ -13,7 +13,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Integer, MetaData, Numeric, Text
-from sqlalchemy.dialects.postgresql import BYTEA, DOUBLE_PRECISION, JSONB, TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import (
+    BYTEA,
+    DOUBLE_PRECISION,
+    JSONB,
+    TIMESTAMP,
+    UUID,
+)
 from sqlalchemy.orm import DeclarativeBase
 
 # PostgreSQL's own names for constraints declared without one (<table>_pkey, <table>_<columns>_key,

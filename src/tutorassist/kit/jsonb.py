@@ -25,7 +25,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 T = TypeVar("T")
 
@@ -157,7 +165,11 @@ def jsonb_registry() -> Mapping[tuple[str, str], JsonbColumn]:
 
     Built on first use because the contract modules import the shared types above.
     """
-    from tutorassist.identity.contracts import SETTINGS_LEVEL_TABLES, WorkspaceSettings, settings_context
+    from tutorassist.identity.contracts import (
+        SETTINGS_LEVEL_TABLES,
+        WorkspaceSettings,
+        settings_context,
+    )
     from tutorassist.learning.contracts import AttemptContext
     from tutorassist.questions.contracts import (
         ANSWER_SPEC_MODELS,

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, Numeric, SmallInteger, UniqueConstraint, desc, text
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    SmallInteger,
+    UniqueConstraint,
+    desc,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
