@@ -13,6 +13,7 @@ from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
 from tutorassist.identity.endpoints import router as identity_router
 from tutorassist.kit import problems
+from tutorassist.learning.endpoints import router as learning_router
 from tutorassist.questions.endpoints import router as questions_router
 from tutorassist.questions.materials.endpoints import router as materials_router
 from tutorassist.questions.programs.endpoints import router as programs_router
@@ -37,6 +38,7 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(materials_router)
     app.include_router(questions_router)
     app.include_router(assignments_router)
+    app.include_router(learning_router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> JSONResponse:

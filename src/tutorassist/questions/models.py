@@ -333,6 +333,12 @@ class Question(Base):
     updated_at: Mapped[datetime] = mapped_column(
         server_default=text("now()"), comment="When the row was last changed (trigger-maintained)"
     )
+    hidden_at: Mapped[datetime | None] = mapped_column(
+        comment=(
+            "Set when enough open flags hide the question from students (workspace setting auto_hide_flag_threshold); "
+            "cleared by a tutor"
+        )
+    )
 
 
 class QuestionProgram(Base):

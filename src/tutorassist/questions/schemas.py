@@ -117,6 +117,8 @@ class QuestionUpdate(_QuestionFields):
     grade_level_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
     curriculum: dict[str, Any] | None = Field(None, description=CURRICULUM_DOC)
     status: Status | None = Field(None, description="draft→active, draft→archived, active→archived, archived→active")
+    hidden: bool | None = Field(None, description="false un-hides a question hidden by flags (sets hidden_at to null); "
+                                                 "true hides it from students by hand")
 
 
 class QuestionOut(BaseModel):
@@ -148,6 +150,8 @@ class QuestionOut(BaseModel):
     updated_by: UUID | None
     created_at: datetime
     updated_at: datetime
+    hidden_at: datetime | None = Field(
+        None, description="When open flags (or a tutor) hid the question from students; null when visible")
 
 
 class ChoiceOut(BaseModel):

@@ -5,7 +5,8 @@
 * `tag` (repeatable): every given tag must be on the question, through the GIN index (`tags_json @> '["a","b"]'`).
 * `status` (repeatable), `origin`, `difficulty_min`/`difficulty_max` (inclusive), `program_id`, `grade_level_id`.
 * `q`: full text, `search_tsv @@ websearch_to_tsquery('simple', q)` (prompt text and solution).
-* Students and guardians only ever get active questions (other statuses they ask for match nothing).
+* Students and guardians only ever get active questions that flags have not hidden (other statuses they ask for
+  match nothing).
 * Order: newest first, `created_at DESC, id DESC`; the cursor holds the last row's (created_at, id), so pages never
   repeat or skip a row while questions are added (new ones sort before the cursor).
 """
@@ -43,7 +44,7 @@ def where(tx: Tx, f: Filters) -> tuple[str, str, dict[str, Any]]:
     conditions = ["q.workspace_id = :w"]
     params: dict[str, Any] = {"w": tx.workspace_id}
     if tx.role not in STAFF:
-        conditions.append("q.status = 'active'")
+        conditions.append("q.status = 'active' AND q.hidden_at IS NULL")
     if f.topic_id is not None:
         with_clause = """WITH RECURSIVE subtree AS (
   SELECT t.id FROM topics t WHERE t.workspace_id = :w AND t.id = :topic

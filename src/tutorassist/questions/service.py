@@ -4,7 +4,8 @@ Rules:
 
 * Staff (owner, tutor) do everything. Students and guardians read active questions only, in the student view (no
   answer_spec, solution or hints; multiple-choice questions show their choices without the answer); a draft or
-  archived question is 404 for them. Only staff write (403).
+  archived question is 404 for them, and so is one hidden by flags (`hidden_at` set, migration 0009) until staff
+  un-hide it (PATCH hidden=false). Only staff write (403).
 * `answer_spec` is validated by the AnswerSpec model of `answer_type`; its `type` must equal `answer_type` (422
   naming `answer_spec.type`). `prompt_text` is derived from `prompt_latex` (questions/latex.py).
 * `topic_id` must be a topic of the same workspace (422 naming `topic_id`); `program_ids` / `grade_level_ids` must be
@@ -43,7 +44,7 @@ COLUMNS = """q.id, q.topic_id, q.prompt_latex, q.prompt_text, q.answer_type, q.a
   ARRAY(SELECT g.grade_level_id FROM question_grade_levels g WHERE g.workspace_id = q.workspace_id
         AND g.question_id = q.id ORDER BY g.grade_level_id) AS grade_level_ids,
   q.quality_score, q.version, q.times_attempted, q.times_correct, q.avg_time_seconds, q.created_by, q.updated_by,
-  q.created_at, q.updated_at"""
+  q.created_at, q.updated_at, q.hidden_at"""
 
 Errors = list[dict[str, str]]
 
@@ -178,7 +179,7 @@ def load(tx: Tx, question_id: UUID, *, lock: bool = False) -> Any:
                         {"w": tx.workspace_id, "q": question_id})
     row = tx.one(f"SELECT {COLUMNS} FROM questions q WHERE q.workspace_id = :w AND q.id = :q",
                  w=tx.workspace_id, q=question_id)
-    if row is None or (tx.role not in STAFF and row["status"] != "active"):
+    if row is None or (tx.role not in STAFF and (row["status"] != "active" or row["hidden_at"] is not None)):
         raise Problem(404, "Not found", "no such question")
     return row
 
@@ -221,7 +222,7 @@ def create_question(ctx: RequestContext, ws: UUID, body: schemas.QuestionCreate)
 
 
 _NOT_NULL = ("prompt_latex", "answer_type", "answer_spec", "hints", "difficulty", "tags", "program_ids",
-             "grade_level_ids", "curriculum", "status")
+             "grade_level_ids", "curriculum", "status", "hidden")
 _COLUMN = {"hints": "hints_json", "tags": "tags_json", "curriculum": "curriculum_json"}
 _JSONB = {"answer_spec", "hints", "tags", "curriculum"}
 
@@ -252,6 +253,10 @@ def update_question(ctx: RequestContext, ws: UUID, question_id: UUID, body: sche
                           f"a question cannot go from {current['status']} to {new_status}; from {current['status']} "
                           f"it can go to {' or '.join(allowed)}", current_status=current["status"])
         program_ids, grade_level_ids = changes.pop("program_ids", None), changes.pop("grade_level_ids", None)
+        hidden = changes.pop("hidden", None)
+        if hidden is not None:  # moderation, not a content edit: no version bump, no history entry (0009)
+            tx.conn.execute(text("UPDATE questions SET hidden_at = CASE WHEN :h THEN coalesce(hidden_at, now()) END "
+                                 "WHERE workspace_id = :w AND id = :q"), {"h": hidden, "w": ws, "q": question_id})
         if "prompt_latex" in changes:
             changes["prompt_text"] = latex_to_text(changes["prompt_latex"])
         if changes:

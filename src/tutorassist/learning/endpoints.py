@@ -1,0 +1,78 @@
+"""HTTP routes of learning: question flags, tutor feedback, reading an attempt."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+
+from tutorassist.api.context import Context
+from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from tutorassist.learning import schemas, service
+
+router = APIRouter()
+
+_WS = "/workspaces/{workspace_id}"
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=500)]
+StatusFilter = Annotated[schemas.FlagStatus | None, Query(alias="status")]
+
+
+@router.post(_WS + "/questions/{question_id}/flags", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.FlagOut, tags=["flags"])
+def create_flag(workspace_id: UUID, question_id: UUID, body: schemas.FlagCreate, ctx: Context):
+    """Report a problem with a question you can see (any member); enough open flags hide it from students."""
+    return service.create_flag(ctx, workspace_id, question_id, body)
+
+
+@router.get(_WS + "/questions/{question_id}/flags", response_model=Page[schemas.FlagOut], tags=["flags"])
+def question_flags(workspace_id: UUID, question_id: UUID, ctx: Context, status_: StatusFilter = None,
+                   limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
+    """The question's flags, newest first (staff)."""
+    return service.list_flags(ctx, workspace_id, status_, question_id, limit, cursor, of_question=True)
+
+
+@router.get(_WS + "/flags", response_model=Page[schemas.FlagOut], tags=["flags"])
+def list_flags(workspace_id: UUID, ctx: Context, status_: StatusFilter = None, question_id: UUID | None = None,
+               limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
+    """The workspace's flags, newest first, filtered by status and question (staff)."""
+    return service.list_flags(ctx, workspace_id, status_, question_id, limit, cursor)
+
+
+@router.get(_WS + "/me/flags", response_model=Page[schemas.FlagOut], tags=["flags"])
+def my_flags(workspace_id: UUID, ctx: Context, status_: StatusFilter = None, limit: Limit = DEFAULT_LIMIT,
+             cursor: Cursor = None):
+    """The flags you raised in this workspace, newest first, with how they were triaged."""
+    return service.my_flags(ctx, workspace_id, status_, limit, cursor)
+
+
+@router.patch(_WS + "/flags/{flag_id}", response_model=schemas.FlagOut, tags=["flags"])
+def update_flag(workspace_id: UUID, flag_id: UUID, body: schemas.FlagUpdate, ctx: Context):
+    """Triage a flag (staff): resolved or dismissed, with a note, or open again."""
+    return service.update_flag(ctx, workspace_id, flag_id, body)
+
+
+@router.get(_WS + "/attempts/{attempt_id}", response_model=schemas.AttemptOut, tags=["attempts"])
+def get_attempt(workspace_id: UUID, attempt_id: UUID, ctx: Context):
+    """An attempt with its tutor feedback: staff see all; its student and their guardians the visible feedback."""
+    return service.get_attempt(ctx, workspace_id, attempt_id)
+
+
+@router.post(_WS + "/attempts/{attempt_id}/feedback", status_code=status.HTTP_201_CREATED,
+             response_model=schemas.FeedbackOut, tags=["feedback"])
+def create_feedback(workspace_id: UUID, attempt_id: UUID, body: schemas.FeedbackCreate, ctx: Context):
+    """Comment on a student's attempt (staff)."""
+    return service.create_feedback(ctx, workspace_id, attempt_id, body)
+
+
+@router.patch(_WS + "/feedback/{feedback_id}", response_model=schemas.FeedbackOut, tags=["feedback"])
+def update_feedback(workspace_id: UUID, feedback_id: UUID, body: schemas.FeedbackUpdate, ctx: Context):
+    """Edit feedback (its author or an owner)."""
+    return service.update_feedback(ctx, workspace_id, feedback_id, body)
+
+
+@router.delete(_WS + "/feedback/{feedback_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["feedback"])
+def delete_feedback(workspace_id: UUID, feedback_id: UUID, ctx: Context) -> None:
+    """Delete feedback (its author or an owner)."""
+    service.delete_feedback(ctx, workspace_id, feedback_id)

@@ -1,0 +1,93 @@
+"""Request and response bodies of question flags, tutor feedback and reading an attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from tutorassist.kit.schemas import Strict
+
+FlagReason = Literal["incorrect_answer", "unclear_wording", "typo", "rendering_problem", "wrong_topic",
+                     "wrong_difficulty", "duplicate", "other"]
+FlagStatus = Literal["open", "resolved", "dismissed"]
+
+Comment = Annotated[str, Field(max_length=2000)]
+FeedbackBody = Annotated[str, Field(min_length=1, max_length=10000, description="Markdown with LaTeX")]
+
+
+class FlagCreate(Strict):
+    reason: FlagReason = Field(description="One of the fixed set; `other` needs a comment")
+    comment: Comment | None = Field(None, description="What is wrong (required for reason `other`)")
+    attempt_id: UUID | None = Field(None, description="The attempt during which the question was flagged: one of your "
+                                                      "own attempts at this question (staff: anyone's)")
+
+
+class FlagUpdate(Strict):
+    """Triage: resolved or dismissed (records who and when), or open again (clears them)."""
+
+    status: FlagStatus
+    resolution_note: Comment | None = Field(None, description="The decision, shown with the flag; kept when omitted")
+
+
+class FlagOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    question_id: UUID
+    flagged_by: UUID | None
+    attempt_id: UUID | None
+    reason: FlagReason
+    comment: str | None
+    status: FlagStatus
+    resolved_by: UUID | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class FeedbackCreate(Strict):
+    body: FeedbackBody
+    visible_to_student: StrictBool = Field(True, description="False for a private note the student does not see")
+
+
+class FeedbackUpdate(Strict):
+    body: FeedbackBody | None = None
+    visible_to_student: StrictBool | None = None
+
+
+class FeedbackOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    attempt_id: UUID
+    tutor_user_id: UUID | None
+    body: str
+    visible_to_student: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttemptOut(BaseModel):
+    """An attempt with the tutor feedback the caller may see (students and guardians: visible_to_student only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    student_user_id: UUID
+    question_id: UUID
+    assignment_id: UUID | None
+    answer_raw: str
+    answer_parsed: Any | None
+    is_correct: bool | None
+    score: Decimal | None
+    feedback: dict[str, Any]
+    error_taxonomy: list[Any]
+    time_spent_seconds: int | None
+    hints_viewed: int
+    submitted_at: datetime
+    tutor_feedback: list[FeedbackOut]
