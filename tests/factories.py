@@ -98,6 +98,8 @@ def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
     attempt = x("INSERT INTO attempts (workspace_id, student_user_id, question_id, assignment_id, answer_raw, is_correct, score, time_spent_seconds) "
                 "VALUES (%s, %s, %s, %s, '2', true, 1, 30) RETURNING id", (ws, t.student_id, t.question_id, t.assignment_id)).fetchone()[0]
     x("INSERT INTO spaced_repetition (workspace_id, student_user_id, question_id) VALUES (%s, %s, %s)", (ws, t.student_id, t.question_id))
+    x("INSERT INTO review_events (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, fsrs_rating, card_after) "
+      "VALUES (%s, %s, %s, %s, 'sm2', 4, 3, '{\"repetitions\": 1}')", (ws, t.student_id, t.question_id, attempt))
     x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, attempt_id, reason, comment) VALUES (%s, %s, %s, %s, 'typo', 'x')",
       (ws, t.question_id, t.student_id, attempt))
     x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body) VALUES (%s, %s, %s, 'Well done')", (ws, attempt, t.tutor_id))

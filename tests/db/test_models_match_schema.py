@@ -155,7 +155,7 @@ def test_models_create_the_same_schema_as_the_migrations(db_url, empty_db_url):
         engine.dispose()
 
     tables = sorted(Base.metadata.tables)
-    assert len(tables) == 30  # the 28 tables of the foundation + auth_sessions, sign_in_attempts
+    assert len(tables) == 31  # the 28 tables of the foundation + auth_sessions, sign_in_attempts + review_events (0010)
     migrated, from_models = _catalog(db_url, tables), _catalog(empty_db_url, tables)
 
     mismatches = {

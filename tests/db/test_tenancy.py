@@ -18,7 +18,7 @@ EXPECTED_TENANT_TABLES = {
     "question_batches", "questions", "question_programs", "question_grade_levels", "question_embeddings",
     "question_history", "assignments", "assignment_items", "attempts", "spaced_repetition", "question_flags",
     "tutor_feedback", "sessions", "oauth_connections", "pdf_exports", "ai_usage_log", "student_progress_snapshots",
-    "audit_log",
+    "audit_log", "review_events",
 }
 
 
@@ -144,7 +144,7 @@ def test_member_cannot_insert_into_other_workspace(app_db, owner, tenants):
             continue
         row = owner.execute(f"SELECT to_jsonb(t) FROM {table} t WHERE {ws_column(table)} = %s LIMIT 1", (a.workspace_id,)).fetchone()[0]
         row[ws_column(table)] = str(b.workspace_id)
-        if "id" in row and table != "workspaces":
+        if isinstance(row.get("id"), str) and table != "workspaces":  # uuid ids; review_events' bigint id is generated
             row["id"] = owner.execute("SELECT gen_random_uuid()::text").fetchone()[0]
         cols = [c for c in insertable if row.get(c) is not None]
         sql = (f"INSERT INTO {table} ({', '.join(cols)}) "

@@ -1,11 +1,11 @@
-"""HTTP routes of learning: question flags, tutor feedback, reading an attempt."""
+"""HTTP routes of learning: question flags, tutor feedback, submitting and reading attempts, answer previews."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from tutorassist.api.context import Context
 from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -51,6 +51,30 @@ def my_flags(workspace_id: UUID, ctx: Context, status_: StatusFilter = None, lim
 def update_flag(workspace_id: UUID, flag_id: UUID, body: schemas.FlagUpdate, ctx: Context):
     """Triage a flag (staff): resolved or dismissed, with a note, or open again."""
     return service.update_flag(ctx, workspace_id, flag_id, body)
+
+
+@router.post(_WS + "/attempts", status_code=status.HTTP_201_CREATED, response_model=schemas.AttemptResult,
+             tags=["attempts"], responses={200: {"model": schemas.AttemptResult,
+                                                 "description": "A retry with a known client_request_id: the first attempt"}})
+def submit_attempt(workspace_id: UUID, body: schemas.AttemptCreate, ctx: Context, response: Response):
+    """Answer a question (students): graded, recorded and scheduled for review. An answer that cannot be understood
+    is not recorded (422 with its answer_note and feedback)."""
+    result, created = service.submit_attempt(ctx, workspace_id, body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.get(_WS + "/me/attempts", response_model=Page[schemas.AttemptResult], tags=["attempts"])
+def my_attempts(workspace_id: UUID, ctx: Context, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
+    """Your own attempts in this workspace, newest first."""
+    return service.my_attempts(ctx, workspace_id, limit, cursor)
+
+
+@router.post(_WS + "/answers/preview", response_model=schemas.PreviewOut, tags=["attempts"])
+def preview_answer(workspace_id: UUID, body: schemas.PreviewRequest, ctx: Context):
+    """How an answer would be understood (for a question, or an answer type); nothing is graded or stored."""
+    return service.preview_answer(ctx, workspace_id, body)
 
 
 @router.get(_WS + "/attempts/{attempt_id}", response_model=schemas.AttemptOut, tags=["attempts"])

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Numeric,
     SmallInteger,
@@ -273,3 +275,48 @@ class StudentProgressSnapshot(Base):
         "metadata", server_default=text("'{}'::jsonb"), comment="Further figures of the snapshot"
     )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the snapshot was taken")
+
+
+class ReviewEvent(Base):
+    """Spaced-repetition reviews: one row per graded attempt with the card before and after, append-only"""
+
+    __tablename__ = "review_events"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "question_id"], ["questions.workspace_id", "questions.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["workspace_id", "attempt_id"], ["attempts.workspace_id", "attempts.id"], ondelete="SET NULL (attempt_id)"
+        ),
+        Index("idx_review_events_student", "student_user_id", "reviewed_at"),
+        Index("idx_review_events_question", "workspace_id", "question_id", "reviewed_at"),
+        Index("idx_review_events_attempt", "workspace_id", "attempt_id", postgresql_where=text("attempt_id IS NOT NULL")),
+        {"comment": __doc__},
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True, comment="The workspace"
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True, comment="Event id, increasing")
+    student_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), comment="The student who reviewed"
+    )
+    question_id: Mapped[uuid.UUID] = mapped_column(comment="The question (card) reviewed")
+    attempt_id: Mapped[uuid.UUID | None] = mapped_column(
+        comment="The attempt that was the review; NULL once that attempt is deleted"
+    )
+    algorithm: Mapped[str] = mapped_column(comment="sm2 | fsrs: the scheduler that owned the card at the review")
+    rating: Mapped[int] = mapped_column(SmallInteger, comment="SM-2 quality 0..5 of the attempt (see docs/learning.md)")
+    fsrs_rating: Mapped[int] = mapped_column(
+        SmallInteger, comment="FSRS rating 1 Again, 2 Hard, 3 Good, 4 Easy (from the quality)"
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), comment="When the review happened (the attempt's submission time)"
+    )
+    duration_ms: Mapped[int | None] = mapped_column(
+        comment="Time spent on the review in milliseconds, as reported by the client"
+    )
+    card_before: Mapped[dict[str, Any] | None] = mapped_column(
+        comment="The card's scheduling state before the review; NULL for a new card"
+    )
+    card_after: Mapped[dict[str, Any]] = mapped_column(comment="The card's scheduling state after the review")

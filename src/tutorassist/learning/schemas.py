@@ -1,4 +1,4 @@
-"""Request and response bodies of question flags, tutor feedback and reading an attempt."""
+"""Request and response bodies of question flags, tutor feedback, submitting and reading attempts."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from tutorassist.kit.schemas import Strict
+from tutorassist.questions.contracts import AnswerType
 
 FlagReason = Literal["incorrect_answer", "unclear_wording", "typo", "rendering_problem", "wrong_topic",
                      "wrong_difficulty", "duplicate", "other"]
@@ -91,3 +92,62 @@ class AttemptOut(BaseModel):
     hints_viewed: int
     submitted_at: datetime
     tutor_feedback: list[FeedbackOut]
+
+
+# ---------------------------------------------------------------- submitting answers
+class AttemptCreate(Strict):
+    """A student's answer to a question (free practice, review, or an item of one of their assignments)."""
+
+    question_id: UUID
+    answer: Annotated[str, Field(max_length=2000, description="The answer as typed (LaTeX or plain)")]
+    assignment_id: UUID | None = Field(None, description="The assignment answered in; the question must be one of "
+                                                         "its items and the assignment yours")
+    time_spent_seconds: Annotated[int, Field(ge=0, le=86400)] | None = Field(None, description="Seconds spent")
+    hints_viewed_at: Annotated[list[AwareDatetime], Field(max_length=100)] = Field(
+        default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed")
+    context: dict[str, Any] = Field(default_factory=dict, description="AttemptContext (docs/jsonb-contracts.md)")
+    client_request_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="Idempotency key: a retry with the same key returns the first attempt (200) and records "
+                          "nothing new")
+
+
+class AttemptResult(BaseModel):
+    """A recorded, graded attempt and the review it scheduled."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    student_user_id: UUID
+    question_id: UUID
+    assignment_id: UUID | None
+    answer_raw: str
+    answer_parsed: Any | None
+    is_correct: bool
+    score: Decimal
+    verdict: Literal["correct", "incorrect"]
+    answer_note: str | None
+    feedback: str | None
+    interpreted_as: str | None
+    time_spent_seconds: int | None
+    hints_viewed: int
+    submitted_at: datetime
+    algorithm: Literal["sm2", "fsrs"] | None = Field(description="The scheduler of the question's review card")
+    next_due_at: datetime | None = Field(description="When the question is next due for review")
+
+
+class PreviewRequest(Strict):
+    """Give question_id (its answer type is used) or answer_type."""
+
+    question_id: UUID | None = None
+    answer_type: AnswerType | None = None
+    answer: Annotated[str, Field(max_length=2000)]
+
+
+class PreviewOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    answer_note: str | None
+    message: str
+    interpreted_as: str | None
+    interpreted_mathml: str | None
