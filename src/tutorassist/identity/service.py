@@ -168,7 +168,7 @@ _STUDENT = ("SELECT id, name, email::text AS email, parent_email::text AS parent
             "notes, settings_json AS settings, archived_at, created_at FROM student_profiles")
 
 
-def _visible_student(tx: Tx, student_id: UUID) -> dict:
+def visible_student(tx: Tx, student_id: UUID) -> dict:
     """Staff see every student; a student only themself; a guardian only their student."""
     row = tx.one(_STUDENT + " WHERE workspace_id = :w AND id = :s", w=tx.workspace_id, s=student_id)
     allowed = row is not None and (
@@ -190,7 +190,7 @@ def create_student(ctx: RequestContext, ws: UUID, body: schemas.StudentCreate) -
             "VALUES (:w, :n, :e, :pe, :y, :c, :notes, CAST(:s AS jsonb)) RETURNING id",
             w=ws, n=body.name, e=body.email, pe=body.parent_email, y=body.academic_year, c=body.cohort_name,
             notes=body.notes, s=_settings(body.settings, "student"))
-        return schemas.StudentOut(**_visible_student(tx, sid))
+        return schemas.StudentOut(**visible_student(tx, sid))
 
 
 def list_students(ctx: RequestContext, ws: UUID, include_archived: bool) -> list[schemas.StudentOut]:
@@ -203,13 +203,13 @@ def list_students(ctx: RequestContext, ws: UUID, include_archived: bool) -> list
 
 def get_student(ctx: RequestContext, ws: UUID, student_id: UUID) -> schemas.StudentOut:
     with ctx.tx(ws) as tx:
-        return schemas.StudentOut(**_visible_student(tx, student_id))
+        return schemas.StudentOut(**visible_student(tx, student_id))
 
 
 def update_student(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.StudentUpdate) -> schemas.StudentOut:
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        _visible_student(tx, student_id)
+        visible_student(tx, student_id)
         changes = body.model_dump(exclude_unset=True)
         if "archived" in changes:
             archived = changes.pop("archived")
@@ -223,7 +223,7 @@ def update_student(ctx: RequestContext, ws: UUID, student_id: UUID, body: schema
             cast = "CAST(:v AS jsonb)" if column == "settings_json" else ":v"
             tx.conn.execute(text(f"UPDATE student_profiles SET {column} = {cast} WHERE workspace_id = :w AND id = :s"),
                             {"v": value, "w": ws, "s": student_id})
-        return schemas.StudentOut(**_visible_student(tx, student_id))
+        return schemas.StudentOut(**visible_student(tx, student_id))
 
 
 # ---------------------------------------------------------------- invites
@@ -231,7 +231,7 @@ def issue_invite(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.
     """A new single-use link; issuing again revokes the open links of the same student and role."""
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        student = _visible_student(tx, student_id)
+        student = visible_student(tx, student_id)
         email = body.email or student["email"]
         if email is None:
             raise Problem(422, "Validation failed", "email: the student has no email; give one",

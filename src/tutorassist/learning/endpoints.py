@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from tutorassist.api.context import Context
 from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from tutorassist.learning import schemas, service
+from tutorassist.learning import practice, schemas, service
 
 router = APIRouter()
 
@@ -100,3 +100,21 @@ def update_feedback(workspace_id: UUID, feedback_id: UUID, body: schemas.Feedbac
 def delete_feedback(workspace_id: UUID, feedback_id: UUID, ctx: Context) -> None:
     """Delete feedback (its author or an owner)."""
     service.delete_feedback(ctx, workspace_id, feedback_id)
+
+
+@router.get(_WS + "/me/review-queue", response_model=list[practice.QueueItem], tags=["practice"])
+def review_queue(workspace_id: UUID, ctx: Context, limit: Annotated[int, Query(ge=1, le=100)] = 20):
+    """The student's queue: cards due for review first (oldest due first), then new questions in topic order."""
+    return practice.review_queue(ctx, workspace_id, limit)
+
+
+@router.get(_WS + "/me/next-question", response_model=practice.NextQuestion, tags=["practice"])
+def next_question(workspace_id: UUID, ctx: Context):
+    """The next best question: from the weakest topic whose prerequisites are mastered."""
+    return practice.next_question(ctx, workspace_id)
+
+
+@router.get(_WS + "/students/{student_id}/mastery", response_model=list[practice.TopicMastery], tags=["practice"])
+def student_mastery(workspace_id: UUID, student_id: UUID, ctx: Context):
+    """Mastery per topic (Bayesian knowledge tracing) against each topic's mastery threshold."""
+    return practice.student_mastery(ctx, workspace_id, student_id)
