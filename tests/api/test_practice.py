@@ -57,3 +57,22 @@ def test_practice_roles_and_isolation(practice):
     problem(practice.student.http.get(practice.path(f"/students/{other}/mastery")), 404)
     problem(practice.student.http.get(practice.path("/me/review-queue?limit=0")), 422)
     assert practice.tutor.http.get(practice.path(f"/students/{other}/mastery")).status_code == 200
+
+
+def test_tutors_list_every_attempt_students_only_their_own(practice, people):
+    a, b, a2, a1, b1 = setup_bank(practice)
+    path = practice.path
+    for question, answer in ((a1, "1"), (a2, "5"), (b1, "3")):
+        assert practice.student.http.post(path("/attempts"), json={"question_id": question, "answer": answer}).status_code == 201
+    everything = practice.tutor.http.get(path("/attempts")).json()["items"]
+    assert [x["question_id"] for x in everything] == [b1, a2, a1]  # newest first
+    assert [x["verdict"] for x in everything] == ["correct", "incorrect", "correct"]
+    only_a2 = practice.tutor.http.get(path(f"/attempts?question_id={a2}")).json()["items"]
+    assert [x["answer_raw"] for x in only_a2] == ["5"]
+    page = practice.tutor.http.get(path(f"/attempts?student_user_id={practice.student.id}&limit=2")).json()
+    rest = practice.tutor.http.get(path(f"/attempts?student_user_id={practice.student.id}&limit=2&cursor={page['next_cursor']}")).json()
+    assert [x["id"] for x in page["items"] + rest["items"]] == [x["id"] for x in everything] and rest["next_cursor"] is None
+    problem(practice.student.http.get(path("/attempts")), 403)
+    assert len(practice.student.http.get(path("/me/attempts")).json()["items"]) == 3
+    problem(practice.outsider.http.get(path("/attempts")), 404)
+    problem(practice.tutor.http.get(path("/attempts?cursor=nonsense")), 422)

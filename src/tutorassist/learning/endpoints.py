@@ -71,6 +71,13 @@ def my_attempts(workspace_id: UUID, ctx: Context, limit: Limit = DEFAULT_LIMIT, 
     return service.my_attempts(ctx, workspace_id, limit, cursor)
 
 
+@router.get(_WS + "/attempts", response_model=Page[schemas.AttemptResult], tags=["attempts"])
+def list_attempts(workspace_id: UUID, ctx: Context, student_user_id: UUID | None = None, question_id: UUID | None = None,
+                  assignment_id: UUID | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
+    """Every attempt in the workspace (owners and tutors), newest first, filtered by student, question or assignment."""
+    return service.list_attempts(ctx, workspace_id, student_user_id, question_id, assignment_id, limit, cursor)
+
+
 @router.post(_WS + "/answers/preview", response_model=schemas.PreviewOut, tags=["attempts"])
 def preview_answer(workspace_id: UUID, body: schemas.PreviewRequest, ctx: Context):
     """How an answer would be understood (for a question, or an answer type); nothing is graded or stored."""

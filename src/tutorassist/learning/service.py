@@ -345,19 +345,34 @@ def submit_attempt(ctx: RequestContext, ws: UUID, body: schemas.AttemptCreate) -
         return _attempt_result(tx, row["id"]), True
 
 
-def my_attempts(ctx: RequestContext, ws: UUID, limit: int, cursor: str | None) -> Page[schemas.AttemptResult]:
-    """The caller's own attempts in the workspace, newest first (keyset on submitted_at, id)."""
+def _attempt_page(tx: Tx, conditions: dict[str, Any], limit: int, cursor: str | None) -> Page[schemas.AttemptResult]:
+    """Attempts matching column = value conditions, newest first (keyset on submitted_at, id)."""
     after = _after(cursor)
+    sql = _RESULT + " WHERE a.workspace_id = :w" + "".join(f" AND a.{column} = :{column}" for column in conditions)
+    params = {"w": tx.workspace_id} | conditions
+    if after is not None:
+        sql += " AND (a.submitted_at, a.id) < (:after_at, :after_id)"
+        params |= {"after_at": after[0], "after_id": after[1]}
+    rows = tx.all(sql + " ORDER BY a.submitted_at DESC, a.id DESC LIMIT :n", **params, n=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1]["submitted_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+    return Page[schemas.AttemptResult](items=[_result(r) for r in rows], next_cursor=next_cursor)
+
+
+def my_attempts(ctx: RequestContext, ws: UUID, limit: int, cursor: str | None) -> Page[schemas.AttemptResult]:
+    """The caller's own attempts in the workspace, newest first."""
     with ctx.tx(ws) as tx:
-        sql, params = _RESULT + " WHERE a.workspace_id = :w AND a.student_user_id = :u", {"w": ws, "u": tx.user_id}
-        if after is not None:
-            sql += " AND (a.submitted_at, a.id) < (:after_at, :after_id)"
-            params |= {"after_at": after[0], "after_id": after[1]}
-        rows = tx.all(sql + " ORDER BY a.submitted_at DESC, a.id DESC LIMIT :n", **params, n=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1]["submitted_at"].isoformat(), str(rows[-1]["id"])]) if more else None
-        return Page[schemas.AttemptResult](items=[_result(r) for r in rows], next_cursor=next_cursor)
+        return _attempt_page(tx, {"student_user_id": tx.user_id}, limit, cursor)
+
+
+def list_attempts(ctx: RequestContext, ws: UUID, student_user_id: UUID | None, question_id: UUID | None,
+                  assignment_id: UUID | None, limit: int, cursor: str | None) -> Page[schemas.AttemptResult]:
+    """Every attempt in the workspace (staff), filtered by student, question or assignment, newest first."""
+    with ctx.tx(ws) as tx:
+        tx.require(*STAFF)
+        filters = {"student_user_id": student_user_id, "question_id": question_id, "assignment_id": assignment_id}
+        return _attempt_page(tx, {k: v for k, v in filters.items() if v is not None}, limit, cursor)
 
 
 def preview_answer(ctx: RequestContext, ws: UUID, body: schemas.PreviewRequest) -> schemas.PreviewOut:
