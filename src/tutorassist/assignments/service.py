@@ -21,7 +21,7 @@ from sqlalchemy import text
 from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.assignments import schemas, selection
 from tutorassist.identity.contracts import resolve_settings
-from tutorassist.kit.pagination import Page, decode_cursor, encode_cursor
+from tutorassist.kit.pagination import Page, decode_cursor, page_of
 from tutorassist.kit.problems import Problem, checked_jsonb, invalid, invalid_field
 
 _POSITION_UNIQUE = "assignment_items_workspace_id_assignment_id_position_key"
@@ -239,9 +239,7 @@ def list_assignments(ctx: RequestContext, ws: UUID, student_profile_id: UUID | N
             sql += " AND (a.created_at, a.id) < (:ca, :ci)"
             params |= {"ca": after[0], "ci": after[1]}
         rows = tx.all(sql + " ORDER BY a.created_at DESC, a.id DESC LIMIT :n", **params)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+        rows, next_cursor = page_of(rows, limit)
         return Page[schemas.AssignmentOut](items=[schemas.AssignmentOut(**r) for r in rows], next_cursor=next_cursor)
 
 

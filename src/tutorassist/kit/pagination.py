@@ -35,3 +35,11 @@ def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
     if not isinstance(values, list) or len(values) != size:
         raise invalid_field("cursor", "not a cursor this API issued")
     return values
+
+
+def page_of(rows: list[Any], limit: int, time_key: str = "created_at") -> tuple[list[Any], str | None]:
+    """The rows of a page fetched with LIMIT limit + 1, newest first by (time_key, id), and the next page's cursor."""
+    if len(rows) <= limit:
+        return list(rows), None
+    last = rows[limit - 1]
+    return list(rows[:limit]), encode_cursor([last[time_key].isoformat(), str(last["id"])])

@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.identity.contracts import resolve_settings
-from tutorassist.kit.pagination import Page, decode_cursor, encode_cursor
+from tutorassist.kit.pagination import Page, decode_cursor, page_of
 from tutorassist.kit.problems import Problem, checked_jsonb, invalid_field
 from tutorassist.learning import cas, review, schemas
 from tutorassist.questions import service as questions
@@ -79,9 +79,7 @@ def _page(tx: Tx, conditions: list[str], params: dict[str, Any], limit: int, aft
         params |= {"after_at": after[0], "after_id": after[1]}
     rows = tx.all(_FLAG + " WHERE " + " AND ".join(conditions) + " ORDER BY created_at DESC, id DESC LIMIT :n",
                   **params, n=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+    rows, next_cursor = page_of(rows, limit)
     return Page[schemas.FlagOut](items=[schemas.FlagOut(**r) for r in rows], next_cursor=next_cursor)
 
 
@@ -354,9 +352,7 @@ def _attempt_page(tx: Tx, conditions: dict[str, Any], limit: int, cursor: str | 
         sql += " AND (a.submitted_at, a.id) < (:after_at, :after_id)"
         params |= {"after_at": after[0], "after_id": after[1]}
     rows = tx.all(sql + " ORDER BY a.submitted_at DESC, a.id DESC LIMIT :n", **params, n=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1]["submitted_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+    rows, next_cursor = page_of(rows, limit, "submitted_at")
     return Page[schemas.AttemptResult](items=[_result(r) for r in rows], next_cursor=next_cursor)
 
 

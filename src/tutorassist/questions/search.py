@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.pagination import Page, decode_cursor, encode_cursor
+from tutorassist.kit.pagination import Page, decode_cursor, page_of
 from tutorassist.kit.problems import invalid_field
 from tutorassist.questions import service
 
@@ -104,7 +104,5 @@ def search(ctx: RequestContext, ws: UUID, filters: Filters, limit: int, cursor: 
             params |= {"after_at": after[0], "after_id": after[1]}
         rows = tx.all(f"{with_clause}SELECT {service.COLUMNS} FROM questions q WHERE {condition} "
                       "ORDER BY q.created_at DESC, q.id DESC LIMIT :limit", **params, limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])]) if more else None
+        rows, next_cursor = page_of(rows, limit)
         return Page(items=[service.view(tx, r) for r in rows], next_cursor=next_cursor)

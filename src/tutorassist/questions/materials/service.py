@@ -19,7 +19,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
+from tutorassist.kit.pagination import DEFAULT_LIMIT, Page, decode_cursor, page_of
 from tutorassist.kit.problems import Problem, invalid_field
 from tutorassist.questions.materials import schemas
 
@@ -196,9 +196,8 @@ def list_materials(ctx: RequestContext, ws: UUID, topic_id: UUID | None, limit: 
             params |= {"ca": after[0], "ci": after[1]}
         rows = tx.all(f"SELECT {_SUMMARY} FROM source_materials WHERE {where} "
                       "ORDER BY created_at DESC, id DESC LIMIT :n", **params)
-        items = [schemas.MaterialSummary(**r) for r in rows[:limit]]
-        next_cursor = encode_cursor([items[-1].created_at.isoformat(), str(items[-1].id)]) if len(rows) > limit else None
-        return Page[schemas.MaterialSummary](items=items, next_cursor=next_cursor)
+        rows, next_cursor = page_of(rows, limit)
+        return Page[schemas.MaterialSummary](items=[schemas.MaterialSummary(**r) for r in rows], next_cursor=next_cursor)
 
 
 def get_material(ctx: RequestContext, ws: UUID, material_id: UUID) -> schemas.MaterialOut:
