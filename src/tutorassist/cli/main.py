@@ -17,7 +17,8 @@ app = typer.Typer(
         "Unset: an embedded PostgreSQL, started on demand and reused.\n\n"
         "TUTORASSIST_DATA_DIR: data directory of the embedded PostgreSQL "
         "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
-        "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000)."
+        "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000).\n\n"
+        "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0)."
     ),
 )
 app.add_typer(db.app, name="db")
@@ -45,8 +46,10 @@ def serve(
 
 @app.command()
 def demo() -> None:
-    """Fill a demo workspace (a tutor, students, a topic tree, questions, an assignment with attempts) and print
-    how to sign in. Running it again changes nothing."""
+    """Fill a demo workspace (tutor, students, topics, questions, assignments, attempts); print how to sign in.
+
+    Running it again changes nothing.
+    """
     from rich.console import Console
 
     from tutorassist.db.connection import owner_url
