@@ -23,7 +23,8 @@ def owner(db_url):
 
 
 def stats(owner, question_id):
-    return owner.execute("SELECT times_attempted, times_correct FROM questions WHERE id = %s", (question_id,)).fetchone()
+    return owner.execute("SELECT coalesce(sum(times_attempted), 0), coalesce(sum(times_correct), 0) FROM question_stats "
+                         "WHERE question_id = %s", (question_id,)).fetchone()
 
 
 def count(owner, table: str, ws) -> int:

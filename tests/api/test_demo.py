@@ -15,7 +15,7 @@ def test_demo_builds_once_and_signs_in(db_url, client):
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM workspaces), (SELECT count(*) FROM questions WHERE status = 'active'), "
             "(SELECT count(*) FROM student_profiles), (SELECT count(*) FROM student_profiles WHERE user_id IS NULL), "
-            "(SELECT count(*) FROM assignments WHERE status = 'in_progress'), (SELECT sum(times_attempted) FROM questions)"
+            "(SELECT count(*) FROM assignments WHERE status = 'in_progress'), (SELECT sum(times_attempted) FROM question_stats)"
         ).fetchone()
     assert counts == (1, len(QUESTIONS), 3, 1, 2, first.attempts)
     signin = client.post("/auth/signin", json={"email": TUTOR_EMAIL, "password": PASSWORD})

@@ -16,7 +16,10 @@ from tutorassist.db.connection import acting, app_engine, connect
 
 def stats(owner, question_id):
     return owner.execute(
-        "SELECT times_attempted, times_correct, times_timed, time_spent_total_seconds, avg_time_seconds FROM questions WHERE id = %s",
+        "SELECT coalesce(sum(times_attempted), 0), coalesce(sum(times_correct), 0), coalesce(sum(times_timed), 0), "
+        "coalesce(sum(time_spent_total_seconds), 0), "
+        "CASE WHEN sum(times_timed) > 0 THEN round(sum(time_spent_total_seconds)::numeric / sum(times_timed), 2) END "
+        "FROM question_stats WHERE question_id = %s",
         (question_id,),
     ).fetchone()
 
@@ -81,7 +84,8 @@ def test_question_stats_follow_updates_and_deletes_and_reconcile(owner):
     owner.execute("DELETE FROM attempts WHERE id = %s", (a1,))
     assert stats(owner, t.question_id) == (1, 1, 1, 21, Decimal("21.00"))
     # Drift made by hand is found and repaired by the reconciliation function.
-    owner.execute("UPDATE questions SET times_attempted = 9, times_correct = 0 WHERE id = %s", (t.question_id,))
+    owner.execute("UPDATE question_stats SET times_attempted = times_attempted + 8, times_correct = 0 WHERE question_id = %s",
+                  (t.question_id,))
     assert owner.execute("SELECT app.reconcile_question_stats(%s)", (t.workspace_id,)).fetchone()[0] == 1
     assert stats(owner, t.question_id) == (1, 1, 1, 21, Decimal("21.00"))
     assert owner.execute("SELECT app.reconcile_question_stats()").fetchone()[0] == 0
@@ -90,7 +94,7 @@ def test_question_stats_follow_updates_and_deletes_and_reconcile(owner):
 def test_app_role_cannot_write_counters_or_call_stats_function(app_db, owner):
     t = tenant(owner)
     with pytest.raises(DBAPIError) as info, acting(app_db, t.tutor_id) as conn:
-        conn.execute(text("UPDATE questions SET times_attempted = 100 WHERE id = :q"), {"q": t.question_id})
+        conn.execute(text("UPDATE question_stats SET times_attempted = 100 WHERE question_id = :q"), {"q": t.question_id})
     assert isinstance(info.value.orig, psycopg.errors.InsufficientPrivilege)
     with pytest.raises(DBAPIError) as info, acting(app_db, t.tutor_id) as conn:
         conn.execute(text("SELECT update_question_stats(:w, :q, true, 1)"), {"w": t.workspace_id, "q": t.question_id})
@@ -245,11 +249,16 @@ def test_seed_decisions_hold_in_the_schema(owner):
     assert "assignment_attempts" not in tables and "flag_reasons" not in tables
     assert {"tutor_feedback", "audit_log", "ai_usage_log", "question_batches", "question_history",
             "student_progress_snapshots", "users", "question_programs", "question_grade_levels"} <= tables
-    assert len(tables - {"alembic_version", "auth_sessions", "sign_in_attempts", "review_events"}) == 28  # + review_events (0010)
+    later = {"auth_sessions", "sign_in_attempts", "review_events", "question_stats", "student_topic_state"}
+    assert later <= tables  # identity (0006), review events (0010), the hot path (0011)
+    assert len(tables - later - {"alembic_version"}) == 28  # the foundation's tables
     question_columns = {r[0] for r in owner.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'questions'")}
     assert not {"primary_program_id", "primary_grade_level_id"} & question_columns
-    assert {"generation_metadata", "batch_id", "batch_custom_id", "times_attempted", "avg_time_seconds"} <= question_columns
+    assert {"generation_metadata", "batch_id", "batch_custom_id"} <= question_columns
+    statistics_columns = {r[0] for r in owner.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'question_statistics'")}
+    assert {"times_attempted", "times_correct", "avg_time_seconds"} <= statistics_columns  # the seed's counters, summed
     wanted = {
         "attempts": {"context_json"}, "sessions": {"session_metadata", "actual_start", "actual_end", "topics_covered",
                                                    "questions_reviewed", "session_notes"},

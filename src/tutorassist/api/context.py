@@ -17,7 +17,6 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from tutorassist.db.connection import set_acting
 from tutorassist.kit.problems import Problem
 
 SESSION_COOKIE = "ta_session"
@@ -37,10 +36,19 @@ class Tx:
     user_id: UUID | None
     workspace_id: UUID | None = None
     role: str | None = None
+    student_profile_id: UUID | None = None  # a student's own profile, a guardian's student's
+    archived: bool = False  # a student whose profile is archived: reads their past work, practises no more
 
     def require(self, *roles: str) -> None:
         if self.role not in roles:
             raise Problem(403, "Forbidden", f"this needs the role {' or '.join(roles)} in the workspace")
+
+    def require_practising_student(self) -> None:
+        """A student whose profile is not archived (practice, attempts)."""
+        self.require("student")
+        if self.archived:
+            raise Problem(403, "Forbidden", "your student profile in this workspace is archived: ask your tutor to "
+                                            "restore it before practising again")
 
     def scalar(self, sql: str, **params):
         return self.conn.execute(text(sql), params).scalar()
@@ -61,21 +69,25 @@ class RequestContext:
 
     @contextmanager
     def tx(self, workspace_id: UUID | None = None, *, signed_in: bool = True) -> Iterator[Tx]:
+        """The request's transaction, opened in one round trip (app.begin_request): the session's user, their role in
+        the workspace, and the acting settings and database role that row-level security reads."""
         with self.engine.begin() as conn:
-            user_id = None
-            if self.token:
-                user_id = conn.execute(text("SELECT app.session_user_id(:h)"), {"h": token_hash(self.token)}).scalar()
-            if signed_in and user_id is None:
+            row = conn.execute(_BEGIN, {"h": token_hash(self.token) if self.token else "", "w": workspace_id}).one()
+            if signed_in and row.user_id is None:
                 raise Problem(401, "Unauthorized", "sign in first (session cookie or Authorization: Bearer token)")
-            set_acting(conn, user_id, workspace_id)
-            tx = Tx(conn, user_id, workspace_id)
-            if workspace_id is not None:
-                tx.role = tx.scalar(
-                    "SELECT role FROM workspace_members WHERE workspace_id = :w AND user_id = :u", w=workspace_id, u=user_id
-                )
-                if tx.role is None:  # not a member: as far as they can tell, it does not exist
-                    raise Problem(404, "Not found", "no such workspace")
-            yield tx
+            if workspace_id is not None and row.role is None:  # not a member: as far as they can tell, it does not exist
+                raise Problem(404, "Not found", "no such workspace")
+            yield Tx(conn, row.user_id, workspace_id, row.role, row.student_profile_id, bool(row.archived))
+
+
+# The settings are set in the same statement that reads them; role last, as the function runs as its definer anyway.
+_BEGIN = text(
+    "SELECT r.user_id, r.role, r.student_profile_id, r.archived, "
+    "set_config('app.user_id', coalesce(r.user_id::text, ''), true), "
+    "set_config('app.workspace_id', CASE WHEN r.role IS NULL THEN '' ELSE r.workspace_id END, true), "
+    "set_config('role', r.db_role, true) "
+    "FROM (SELECT b.*, CAST(:w AS text) AS workspace_id FROM app.begin_request(:h, CAST(:w AS uuid)) b) r"
+)
 
 
 def request_context(request: Request) -> RequestContext:

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.assignments import schemas, selection
 from tutorassist.identity.contracts import resolve_settings
-from tutorassist.kit.pagination import Page, decode_cursor, page_of
+from tutorassist.kit.pagination import Page, decode_time_cursor, page_of
 from tutorassist.kit.problems import Problem, checked_jsonb, invalid, invalid_field
 
 _POSITION_UNIQUE = "assignment_items_workspace_id_assignment_id_position_key"
@@ -208,24 +208,9 @@ def create_assignments(ctx: RequestContext, ws: UUID, body: schemas.AssignmentCr
 
 
 # ---------------------------------------------------------------- read
-def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        if not all(isinstance(v, str) for v in values):
-            raise ValueError
-        created_at = datetime.fromisoformat(values[0])
-        if created_at.tzinfo is None:
-            raise ValueError
-        return created_at, UUID(values[1])
-    except ValueError:
-        raise invalid_field("cursor", "not a cursor this API issued") from None
-
-
 def list_assignments(ctx: RequestContext, ws: UUID, student_profile_id: UUID | None, status: str | None, limit: int,
                      cursor: str | None) -> Page[schemas.AssignmentOut]:
-    after = _after(cursor)
+    after = decode_time_cursor(cursor)
     with ctx.tx(ws) as tx:
         sql = _ASSIGNMENT + " WHERE a.workspace_id = :w" + _scope(tx)
         params: dict[str, Any] = {"w": ws, "u": tx.user_id, "n": limit + 1}

@@ -14,6 +14,7 @@ from tutorassist.config import Settings, get_settings
 from tutorassist.db import embedded
 
 APP_ROLE = "tutorassist_app"
+LEARNER_ROLE = "tutorassist_learner"
 MIN_SERVER_VERSION = 150000
 REQUIRED_EXTENSIONS = ("vector", "citext", "pg_trgm")
 # Extensions live in their own schema; connections see them without qualifying every type and operator.
@@ -91,12 +92,17 @@ def owner_engine(url: str) -> Engine:
     )
 
 
+# Custom plans for every execution: psycopg prepares a statement after five runs, and a generic plan cannot see the
+# workspace or student a statement is about (a 1 ms plan became a 1 s nested loop in the largest workspace).
+_APP_OPTIONS = f"-c search_path={SEARCH_PATH.replace(' ', '')} -c plan_cache_mode=force_custom_plan"
+
+
 def app_engine(url: str, **kwargs) -> Engine:
-    """Engine for the application: every connection acts as tutorassist_app, which row-level security binds."""
-    engine = create_engine(
-        sqlalchemy_url(url), connect_args={"options": f"-c search_path={SEARCH_PATH.replace(' ', '')}"},
-        pool_pre_ping=True, **kwargs,
-    )
+    """Engine for the application: every connection acts as tutorassist_app (staff, or nobody) and each transaction
+    as the role of its acting member (set_acting), which row-level security binds. No pre-ping (a round trip on
+    every checkout): a connection that died is discarded when it fails, and the request answers 503."""
+    kwargs.setdefault("pool_recycle", 1800)
+    engine = create_engine(sqlalchemy_url(url), connect_args={"options": _APP_OPTIONS}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _become_app_role(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
@@ -107,12 +113,20 @@ def app_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def set_acting(conn: Connection, user_id: UUID | str | None, workspace_id: UUID | str | None = None) -> None:
-    """Say who acts in the current transaction (and in which workspace); cleared at commit or rollback."""
-    conn.execute(
-        text("SELECT set_config('app.user_id', :u, true), set_config('app.workspace_id', :w, true)"),
-        {"u": str(user_id) if user_id else "", "w": str(workspace_id) if workspace_id else ""},
-    )
+def set_acting(conn: Connection, user_id: UUID | str | None, workspace_id: UUID | str | None = None,
+               db_role: str | None = None) -> None:
+    """Say who acts in the current transaction (and in which workspace), as the database role of their membership
+    there (learner for students and guardians, else the app role); all cleared at commit or rollback."""
+    u, w = (str(user_id) if user_id else ""), (str(workspace_id) if workspace_id else "")
+    if db_role is None:
+        conn.execute(text("SELECT set_config('app.user_id', :u, true), set_config('app.workspace_id', :w, true), "
+                          "set_config('role', app.db_role_for(nullif(:u, '')::uuid, nullif(:w, '')::uuid), true)"),
+                     {"u": u, "w": w})
+    else:
+        if db_role not in (APP_ROLE, LEARNER_ROLE):  # never a role with more rights, whatever the caller passes
+            raise ValueError(f"not an application role: {db_role!r}")
+        conn.execute(text("SELECT set_config('app.user_id', :u, true), set_config('app.workspace_id', :w, true), "
+                          "set_config('role', :r, true)"), {"u": u, "w": w, "r": db_role})
 
 
 @contextmanager

@@ -86,19 +86,24 @@ def tenant_tables(conn: psycopg.Connection) -> list[str]:
 def _rls_problems(conn: psycopg.Connection) -> list[str]:
     problems = []
     for table in tenant_tables(conn):
-        enabled, forced, policies = conn.execute(
-            """SELECT c.relrowsecurity, c.relforcerowsecurity,
-                      (SELECT count(*) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
-                         AND (p.qual LIKE '%%workspace_id%%' OR (c.relname = 'workspaces' AND p.qual LIKE '%%id = ANY%%')))
-               FROM pg_class c WHERE c.oid = %s::regclass""",
-            (f"public.{table}",),
+        enabled, forced = conn.execute(
+            "SELECT c.relrowsecurity, c.relforcerowsecurity FROM pg_class c WHERE c.oid = %s::regclass", (f"public.{table}",)
         ).fetchone()
+        # Every policy must bind the workspace: a policy that does not would open the table across workspaces.
+        column = "id" if table == "workspaces" else "workspace_id"
+        policies = conn.execute(
+            "SELECT policyname, coalesce(qual, with_check) FROM pg_policies WHERE schemaname = 'public' AND tablename = %s",
+            (table,),
+        ).fetchall()
         if not enabled:
             problems.append(f"row-level security is off on tenant table {table}")
         elif not forced:
             problems.append(f"row-level security is not forced on tenant table {table}")
         if not policies:
             problems.append(f"tenant table {table} has no policy on its workspace")
+        for name, expression in policies:
+            if f"{column} = ( SELECT app." not in (expression or ""):
+                problems.append(f"policy {name} on tenant table {table} does not bind the workspace")
     return problems
 
 

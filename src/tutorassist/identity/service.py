@@ -110,26 +110,27 @@ def revoke_session(ctx: RequestContext, session_id: UUID) -> None:
 def me(ctx: RequestContext) -> schemas.Me:
     with ctx.tx() as tx:
         user = tx.one("SELECT id, email::text AS email, display_name FROM users WHERE id = :u", u=tx.user_id)
-        memberships = tx.all(
-            "SELECT m.workspace_id, w.name AS workspace_name, m.role FROM workspace_members m "
-            "JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = :u ORDER BY w.name", u=tx.user_id)
+        memberships = tx.all("SELECT workspace_id, name AS workspace_name, role FROM app.my_workspaces() "
+                             "ORDER BY name, workspace_id")
         return schemas.Me(**user, memberships=[schemas.Membership(**m) for m in memberships])
 
 
 # ---------------------------------------------------------------- workspaces and members
 _WORKSPACE = ("SELECT w.id, w.name, w.timezone, w.settings_json AS settings, w.created_at, m.role FROM workspaces w "
               "JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = :u")
+# Outside a workspace (row-level security shows none) a user reads their own memberships through app.my_workspaces().
+_MY_WORKSPACES = "SELECT workspace_id AS id, name, timezone, settings, created_at, role FROM app.my_workspaces()"
 
 
 def create_workspace(ctx: RequestContext, body: schemas.WorkspaceCreate) -> schemas.WorkspaceOut:
     with ctx.tx() as tx:
         ws = tx.scalar("SELECT app.create_workspace(:n, :z)", n=body.name, z=body.timezone)
-        return schemas.WorkspaceOut(**tx.one(_WORKSPACE + " WHERE w.id = :w", u=tx.user_id, w=ws))
+        return schemas.WorkspaceOut(**tx.one(_MY_WORKSPACES + " WHERE workspace_id = :w", w=ws))
 
 
 def list_workspaces(ctx: RequestContext) -> list[schemas.WorkspaceOut]:
     with ctx.tx() as tx:
-        return [schemas.WorkspaceOut(**r) for r in tx.all(_WORKSPACE + " ORDER BY w.name, w.id", u=tx.user_id)]
+        return [schemas.WorkspaceOut(**r) for r in tx.all(_MY_WORKSPACES + " ORDER BY name, workspace_id")]
 
 
 def get_workspace(ctx: RequestContext, ws: UUID) -> schemas.WorkspaceOut:
@@ -164,22 +165,18 @@ def list_members(ctx: RequestContext, ws: UUID) -> list[schemas.MemberOut]:
 
 
 # ---------------------------------------------------------------- students
+# Private notes are staff-only: the learner role has no column grant on them.
 _STUDENT = ("SELECT id, name, email::text AS email, parent_email::text AS parent_email, user_id, academic_year, cohort_name, "
-            "notes, settings_json AS settings, archived_at, created_at FROM student_profiles")
+            "{notes} AS notes, settings_json AS settings, archived_at, created_at FROM student_profiles")
 
 
 def visible_student(tx: Tx, student_id: UUID) -> dict:
-    """Staff see every student; a student only themself; a guardian only their student."""
-    row = tx.one(_STUDENT + " WHERE workspace_id = :w AND id = :s", w=tx.workspace_id, s=student_id)
-    allowed = row is not None and (
-        tx.role in STAFF
-        or (tx.role == "student" and row["user_id"] == tx.user_id)
-        or (tx.role == "guardian" and tx.scalar("SELECT student_profile_id FROM workspace_members WHERE workspace_id = :w "
-                                                 "AND user_id = :u", w=tx.workspace_id, u=tx.user_id) == student_id)
-    )
-    if not allowed:
+    """Staff see every student; a student only themself; a guardian only their student (row-level security)."""
+    notes = "notes" if tx.role in STAFF else "NULL::text"
+    row = tx.one(_STUDENT.format(notes=notes) + " WHERE workspace_id = :w AND id = :s", w=tx.workspace_id, s=student_id)
+    if row is None:
         raise Problem(404, "Not found", "no such student")
-    return dict(row) if tx.role in STAFF else dict(row) | {"notes": None}
+    return dict(row)
 
 
 def create_student(ctx: RequestContext, ws: UUID, body: schemas.StudentCreate) -> schemas.StudentOut:
@@ -196,7 +193,7 @@ def create_student(ctx: RequestContext, ws: UUID, body: schemas.StudentCreate) -
 def list_students(ctx: RequestContext, ws: UUID, include_archived: bool) -> list[schemas.StudentOut]:
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        rows = tx.all(_STUDENT + " WHERE workspace_id = :w AND (:all OR archived_at IS NULL) ORDER BY name, id",
+        rows = tx.all(_STUDENT.format(notes="notes") + " WHERE workspace_id = :w AND (:all OR archived_at IS NULL) ORDER BY name, id",
                       w=ws, all=include_archived)
         return [schemas.StudentOut(**r) for r in rows]
 
@@ -319,6 +316,5 @@ def preview_invite(ctx: RequestContext, token: str) -> schemas.InvitePreview:
 def accept_invite(ctx: RequestContext, token: str) -> schemas.Membership:
     with ctx.tx() as tx:
         ws = tx.scalar("SELECT app.accept_invite(:h)", h=token_hash(token))
-        row = tx.one("SELECT m.workspace_id, w.name AS workspace_name, m.role FROM workspace_members m "
-                     "JOIN workspaces w ON w.id = m.workspace_id WHERE m.workspace_id = :w AND m.user_id = :u", w=ws, u=tx.user_id)
+        row = tx.one("SELECT workspace_id, name AS workspace_name, role FROM app.my_workspaces() WHERE workspace_id = :w", w=ws)
         return schemas.Membership(**row)

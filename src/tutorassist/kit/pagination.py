@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -43,3 +45,17 @@ def page_of(rows: list[Any], limit: int, time_key: str = "created_at") -> tuple[
         return list(rows), None
     last = rows[limit - 1]
     return list(rows[:limit]), encode_cursor([last[time_key].isoformat(), str(last["id"])])
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (time, id) a page_of cursor points after; 422 naming `cursor` for anything else."""
+    values = decode_cursor(cursor, 2)
+    if values is None:
+        return None
+    try:
+        at, row_id = datetime.fromisoformat(values[0]), UUID(values[1])
+    except (TypeError, ValueError, AttributeError):
+        raise invalid_field("cursor", "not a cursor this API issued") from None
+    if at.tzinfo is None:
+        raise invalid_field("cursor", "not a cursor this API issued")
+    return at, row_id

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from tutorassist.api.context import Context
 from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from tutorassist.learning import practice, schemas, service
+from tutorassist.learning import attempts, practice, schemas, service
 
 router = APIRouter()
 
@@ -53,41 +53,41 @@ def update_flag(workspace_id: UUID, flag_id: UUID, body: schemas.FlagUpdate, ctx
     return service.update_flag(ctx, workspace_id, flag_id, body)
 
 
-@router.post(_WS + "/attempts", status_code=status.HTTP_201_CREATED, response_model=schemas.AttemptResult,
-             tags=["attempts"], responses={200: {"model": schemas.AttemptResult,
+@router.post(_WS + "/attempts", status_code=status.HTTP_201_CREATED, response_model=schemas.AttemptOut,
+             tags=["attempts"], responses={200: {"model": schemas.AttemptOut,
                                                  "description": "A retry with a known client_request_id: the first attempt"}})
 def submit_attempt(workspace_id: UUID, body: schemas.AttemptCreate, ctx: Context, response: Response):
     """Answer a question (students): graded, recorded and scheduled for review. An answer that cannot be understood
     is not recorded (422 with its answer_note and feedback)."""
-    result, created = service.submit_attempt(ctx, workspace_id, body)
+    result, created = attempts.submit_attempt(ctx, workspace_id, body)
     if not created:
         response.status_code = status.HTTP_200_OK
     return result
 
 
-@router.get(_WS + "/me/attempts", response_model=Page[schemas.AttemptResult], tags=["attempts"])
+@router.get(_WS + "/me/attempts", response_model=Page[schemas.AttemptOut], tags=["attempts"])
 def my_attempts(workspace_id: UUID, ctx: Context, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """Your own attempts in this workspace, newest first."""
-    return service.my_attempts(ctx, workspace_id, limit, cursor)
+    return attempts.my_attempts(ctx, workspace_id, limit, cursor)
 
 
-@router.get(_WS + "/attempts", response_model=Page[schemas.AttemptResult], tags=["attempts"])
+@router.get(_WS + "/attempts", response_model=Page[schemas.AttemptOut], tags=["attempts"])
 def list_attempts(workspace_id: UUID, ctx: Context, student_user_id: UUID | None = None, question_id: UUID | None = None,
                   assignment_id: UUID | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """Every attempt in the workspace (owners and tutors), newest first, filtered by student, question or assignment."""
-    return service.list_attempts(ctx, workspace_id, student_user_id, question_id, assignment_id, limit, cursor)
+    return attempts.list_attempts(ctx, workspace_id, student_user_id, question_id, assignment_id, limit, cursor)
 
 
 @router.post(_WS + "/answers/preview", response_model=schemas.PreviewOut, tags=["attempts"])
 def preview_answer(workspace_id: UUID, body: schemas.PreviewRequest, ctx: Context):
     """How an answer would be understood (for a question, or an answer type); nothing is graded or stored."""
-    return service.preview_answer(ctx, workspace_id, body)
+    return attempts.preview_answer(ctx, workspace_id, body)
 
 
 @router.get(_WS + "/attempts/{attempt_id}", response_model=schemas.AttemptOut, tags=["attempts"])
 def get_attempt(workspace_id: UUID, attempt_id: UUID, ctx: Context):
     """An attempt with its tutor feedback: staff see all; its student and their guardians the visible feedback."""
-    return service.get_attempt(ctx, workspace_id, attempt_id)
+    return attempts.get_attempt(ctx, workspace_id, attempt_id)
 
 
 @router.post(_WS + "/attempts/{attempt_id}/feedback", status_code=status.HTTP_201_CREATED,
@@ -113,6 +113,13 @@ def delete_feedback(workspace_id: UUID, feedback_id: UUID, ctx: Context) -> None
 def review_queue(workspace_id: UUID, ctx: Context, limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """The student's queue: cards due for review first (oldest due first), then new questions in topic order."""
     return practice.review_queue(ctx, workspace_id, limit)
+
+
+@router.get(_WS + "/me/dashboard", response_model=practice.Dashboard, tags=["practice"])
+def dashboard(workspace_id: UUID, ctx: Context, queue_limit: Annotated[int, Query(ge=1, le=100)] = 10):
+    """A student's day: open assignments soonest due first, the review queue, the next best question and mastery per
+    topic, in one request."""
+    return practice.dashboard(ctx, workspace_id, queue_limit)
 
 
 @router.get(_WS + "/me/next-question", response_model=practice.NextQuestion, tags=["practice"])

@@ -39,7 +39,7 @@ class Attempt(Base):
             ondelete="SET NULL (assignment_id)",
         ),
         UniqueConstraint("workspace_id", "student_user_id", "client_request_id"),
-        Index("idx_attempts_student_date", "student_user_id", desc("submitted_at")),
+        Index("idx_attempts_student_date", "workspace_id", "student_user_id", desc("submitted_at"), desc("id")),
         Index(
             "idx_attempts_analytics",
             "student_user_id",
@@ -58,7 +58,7 @@ class Attempt(Base):
             "question_id",
             postgresql_where=text("assignment_id IS NOT NULL"),
         ),
-        Index("idx_attempts_workspace_date", "workspace_id", "submitted_at"),
+        Index("idx_attempts_workspace_date", "workspace_id", desc("submitted_at"), desc("id")),
         {"comment": __doc__},
     )
 
@@ -106,6 +106,9 @@ class Attempt(Base):
         server_default=text("now()"), comment="When the answer was submitted"
     )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the row was created")
+    question_version: Mapped[int] = mapped_column(
+        comment="questions.version of the question as it was answered (a changed answer specification is a new version)"
+    )
 
 
 class SpacedRepetition(Base):
@@ -209,6 +212,7 @@ class TutorFeedback(Base):
         ),
         Index("idx_tutor_feedback_attempt", "workspace_id", "attempt_id"),
         Index("idx_tutor_feedback_tutor", "tutor_user_id"),
+        Index("idx_tutor_feedback_student", "workspace_id", "student_user_id"),
         {"comment": __doc__},
     )
 
@@ -228,7 +232,9 @@ class TutorFeedback(Base):
     updated_at: Mapped[datetime] = mapped_column(
         server_default=text("now()"), comment="When the row was last changed (trigger-maintained)"
     )
-
+    student_user_id: Mapped[uuid.UUID] = mapped_column(
+        comment="The student whose attempt this is (copied from the attempt by a trigger)"
+    )
 
 class StudentProgressSnapshot(Base):
     """Weekly/monthly snapshots of each student's progress for time-series analytics"""
@@ -320,3 +326,54 @@ class ReviewEvent(Base):
         comment="The card's scheduling state before the review; NULL for a new card"
     )
     card_after: Mapped[dict[str, Any]] = mapped_column(comment="The card's scheduling state after the review")
+
+
+class QuestionStats(Base):
+    """Question counters in up to 8 shards per question (by connection), summed on read (question_statistics): narrow, updated in place (HOT), so concurrent attempts at one question rarely wait"""
+
+    __tablename__ = "question_stats"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "question_id"], ["questions.workspace_id", "questions.id"], ondelete="CASCADE"
+        ),
+        {"comment": __doc__, "postgresql_with": {"fillfactor": "50"}},
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, comment="The workspace")
+    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, comment="The question")
+    shard: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, comment="Shard 0..7 (the writing connection's process id modulo 8)"
+    )
+    times_attempted: Mapped[int] = mapped_column(server_default=text("0"), comment="Attempts counted in this shard")
+    times_correct: Mapped[int] = mapped_column(server_default=text("0"), comment="Correct attempts counted in this shard")
+    times_timed: Mapped[int] = mapped_column(
+        server_default=text("0"), comment="Attempts with a reported time counted in this shard"
+    )
+    time_spent_total_seconds: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("0"), comment="Sum of reported times in this shard"
+    )
+
+
+class StudentTopicState(Base):
+    """Mastery per student and topic, kept by the attempts trigger in the attempt's transaction: graded attempts, correct ones, and the Bayesian knowledge tracing estimate after them in the order they were recorded"""
+
+    __tablename__ = "student_topic_state"
+    __table_args__ = (
+        ForeignKeyConstraint(["workspace_id", "topic_id"], ["topics.workspace_id", "topics.id"], ondelete="CASCADE"),
+        {"comment": __doc__, "postgresql_with": {"fillfactor": "70"}},
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, comment="The workspace")
+    student_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, comment="The student"
+    )
+    topic_id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, comment="The topic (of the questions answered, filed directly under it)"
+    )
+    attempts: Mapped[int] = mapped_column(server_default=text("0"), comment="Graded attempts at the topic's questions")
+    correct: Mapped[int] = mapped_column(server_default=text("0"), comment="Correct ones among them")
+    p_known: Mapped[float] = mapped_column(
+        server_default=text("0.2"),
+        comment="Bayesian knowledge tracing estimate that the student knows the topic (app.bkt_update)",
+    )
+    last_attempt_at: Mapped[datetime | None] = mapped_column(comment="Submission time of the latest graded attempt")

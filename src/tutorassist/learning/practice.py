@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from tutorassist.api.context import RequestContext, Tx
 from tutorassist.identity.service import visible_student
-from tutorassist.kit.problems import Problem
-from tutorassist.learning.mastery import BktParameters, is_mastered, mastery_after
+from tutorassist.learning.mastery import DEFAULT_THRESHOLD, BktParameters, is_mastered
 
 # Questions a student may be given: active, not hidden by flags.
 _VISIBLE = "q.workspace_id = :w AND q.status = 'active' AND q.hidden_at IS NULL"
@@ -43,8 +42,8 @@ class NextQuestion(BaseModel):
 
 
 def _student_user(tx: Tx) -> UUID:
-    if tx.role != "student":
-        raise Problem(403, "Forbidden", "only students have a review queue")
+    """The practising student (403 for others, and for a student whose profile is archived)."""
+    tx.require_practising_student()
     return tx.user_id
 
 
@@ -75,26 +74,40 @@ def review_queue(ctx: RequestContext, ws: UUID, limit: int) -> list[QueueItem]:
         return _queue(tx, _student_user(tx), limit)
 
 
+_MASTERY = """
+SELECT t.id AS topic_id, t.name AS topic_name, t.metadata, coalesce(s.attempts, 0) AS attempts,
+       coalesce(s.p_known, :p_init) AS p_known
+FROM topics t
+LEFT JOIN student_topic_state s ON s.workspace_id = t.workspace_id AND s.student_user_id = :s AND s.topic_id = t.id
+WHERE t.workspace_id = :w AND t.archived_at IS NULL
+ORDER BY t.sort_order, t.name
+"""
+
+
 def _mastery(tx: Tx, student: UUID | None) -> list[TopicMastery]:
-    topics = tx.all("SELECT id, name, metadata FROM topics WHERE workspace_id = :w AND archived_at IS NULL ORDER BY sort_order, name",
-                    w=tx.workspace_id)
-    outcomes: dict[UUID, list[bool]] = {t["id"]: [] for t in topics}
-    if student is not None:
-        for row in tx.all("SELECT q.topic_id, a.is_correct FROM attempts a JOIN questions q ON q.workspace_id = a.workspace_id "
-                          "AND q.id = a.question_id WHERE a.workspace_id = :w AND a.student_user_id = :s AND a.is_correct IS NOT NULL "
-                          "AND q.topic_id IS NOT NULL ORDER BY a.submitted_at, a.id", w=tx.workspace_id, s=student):
-            outcomes.setdefault(row["topic_id"], []).append(row["is_correct"])
+    """Mastery per topic from the state the attempts trigger keeps (student_topic_state), in one query. A prerequisite
+    that is not an active topic of the workspace is never met."""
+    rows = tx.all(_MASTERY, w=tx.workspace_id, s=student, p_init=BktParameters().p_init)
     result: dict[UUID, TopicMastery] = {}
-    for t in topics:
-        p = mastery_after(outcomes[t["id"]], BktParameters())
+    for t in rows:
         threshold = (t["metadata"] or {}).get("mastery_threshold")
-        result[t["id"]] = TopicMastery(topic_id=t["id"], topic_name=t["name"], attempts=len(outcomes[t["id"]]), p_known=round(p, 6),
-                                       threshold=0.8 if threshold is None else threshold, mastered=is_mastered(p, threshold),
-                                       prerequisites_met=True)
-    for t in topics:
-        prerequisites = [UUID(str(p)) for p in (t["metadata"] or {}).get("prerequisites") or []]
-        result[t["id"]].prerequisites_met = all(result[p].mastered for p in prerequisites if p in result)
+        p = float(t["p_known"])
+        result[t["topic_id"]] = TopicMastery(topic_id=t["topic_id"], topic_name=t["topic_name"], attempts=t["attempts"],
+                                             p_known=round(p, 6), threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                                             mastered=is_mastered(p, threshold), prerequisites_met=True)
+    for t in rows:
+        prerequisites = [str(p) for p in (t["metadata"] or {}).get("prerequisites") or []]
+        result[t["topic_id"]].prerequisites_met = all(
+            _is_uuid(p) and UUID(p) in result and result[UUID(p)].mastered for p in prerequisites)
     return list(result.values())
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def student_mastery(ctx: RequestContext, ws: UUID, student_profile_id: UUID) -> list[TopicMastery]:
@@ -104,17 +117,73 @@ def student_mastery(ctx: RequestContext, ws: UUID, student_profile_id: UUID) -> 
         return _mastery(tx, profile["user_id"])
 
 
-def next_question(ctx: RequestContext, ws: UUID) -> NextQuestion:
+# The first question of the first topic (in the order given) that has one: a due card, else a new question.
+_NEXT_IN_TOPICS = f"""
+SELECT x.* FROM unnest(CAST(:topics AS uuid[])) WITH ORDINALITY AS c(topic_id, rank)
+CROSS JOIN LATERAL (
+  SELECT * FROM (
+    (SELECT q.id AS question_id, q.topic_id, q.difficulty, q.prompt_latex, 'due' AS reason, r.due_at, 0 AS kind
+     FROM spaced_repetition r JOIN questions q ON q.workspace_id = r.workspace_id AND q.id = r.question_id
+     WHERE r.workspace_id = :w AND r.student_user_id = :s AND r.due_at <= now() AND {_VISIBLE} AND q.topic_id = c.topic_id
+     ORDER BY r.due_at, q.id LIMIT 1)
+    UNION ALL
+    (SELECT q.id, q.topic_id, q.difficulty, q.prompt_latex, 'new', NULL::timestamptz, 1 FROM questions q
+     WHERE {_VISIBLE} AND q.topic_id = c.topic_id AND NOT EXISTS (
+       SELECT 1 FROM spaced_repetition r WHERE r.workspace_id = q.workspace_id AND r.question_id = q.id
+         AND r.student_user_id = :s)
+     ORDER BY q.difficulty, q.created_at, q.id LIMIT 1)
+  ) y ORDER BY kind LIMIT 1
+) x
+ORDER BY c.rank LIMIT 1
+"""
+
+
+def _next(tx: Tx, student: UUID, mastery: list[TopicMastery]) -> NextQuestion:
     """From the weakest unmastered topic whose prerequisites are met: a due card first, else a new question."""
+    candidates = sorted((m for m in mastery if not m.mastered and m.prerequisites_met), key=lambda m: (m.p_known, m.topic_name))
+    if candidates:
+        row = tx.one(_NEXT_IN_TOPICS, w=tx.workspace_id, s=student, topics=[str(m.topic_id) for m in candidates])
+        if row is not None:
+            topic = next(m for m in candidates if m.topic_id == row["topic_id"])
+            item = QueueItem(**{k: v for k, v in row.items() if k != "kind"})
+            return NextQuestion(question=item, topic=topic, reason=f"weakest topic ready to learn: {topic.topic_name}")
+    items = _queue(tx, student, 1)
+    if items:
+        return NextQuestion(question=items[0], topic=None, reason="every topic is mastered or waiting on prerequisites: review")
+    return NextQuestion(question=None, topic=None, reason="nothing to practise right now")
+
+
+def next_question(ctx: RequestContext, ws: UUID) -> NextQuestion:
     with ctx.tx(ws) as tx:
         student = _student_user(tx)
-        candidates = sorted((m for m in _mastery(tx, student) if not m.mastered and m.prerequisites_met),
-                            key=lambda m: (m.p_known, m.topic_name))
-        for topic in candidates:
-            items = _queue(tx, student, 1, topic.topic_id)
-            if items:
-                return NextQuestion(question=items[0], topic=topic, reason=f"weakest topic ready to learn: {topic.topic_name}")
-        items = _queue(tx, student, 1)
-        if items:
-            return NextQuestion(question=items[0], topic=None, reason="every topic is mastered or waiting on prerequisites: review")
-        return NextQuestion(question=None, topic=None, reason="nothing to practise right now")
+        return _next(tx, student, _mastery(tx, student))
+
+
+class DueAssignment(BaseModel):
+    id: UUID
+    title: str
+    status: Literal["assigned", "in_progress"]
+    due_at: datetime | None
+    total_items: int
+    completed_count: int
+
+
+class Dashboard(BaseModel):
+    assignments_due: list[DueAssignment] = Field(description="Open assignments, soonest due first")
+    review_queue: list[QueueItem]
+    next_question: NextQuestion
+    mastery: list[TopicMastery]
+
+
+def dashboard(ctx: RequestContext, ws: UUID, queue_limit: int) -> Dashboard:
+    """A student's day in one request: open assignments, the review queue, the next question and mastery per topic."""
+    with ctx.tx(ws) as tx:
+        student = _student_user(tx)
+        assignments = tx.all(
+            "SELECT id, title, status, due_at, total_items, completed_count FROM assignments "
+            "WHERE workspace_id = :w AND student_profile_id = :p AND status IN ('assigned', 'in_progress') "
+            "ORDER BY due_at NULLS LAST, created_at, id LIMIT 20", w=ws, p=tx.student_profile_id)
+        mastery = _mastery(tx, student)
+        return Dashboard(assignments_due=[DueAssignment(**a) for a in assignments],
+                         review_queue=_queue(tx, student, queue_limit), next_question=_next(tx, student, mastery),
+                         mastery=mastery)

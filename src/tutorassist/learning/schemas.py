@@ -73,27 +73,6 @@ class FeedbackOut(BaseModel):
     updated_at: datetime
 
 
-class AttemptOut(BaseModel):
-    """An attempt with the tutor feedback the caller may see (students and guardians: visible_to_student only)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: UUID
-    student_user_id: UUID
-    question_id: UUID
-    assignment_id: UUID | None
-    answer_raw: str
-    answer_parsed: Any | None
-    is_correct: bool | None
-    score: Decimal | None
-    feedback: dict[str, Any]
-    error_taxonomy: list[Any]
-    time_spent_seconds: int | None
-    hints_viewed: int
-    submitted_at: datetime
-    tutor_feedback: list[FeedbackOut]
-
-
 # ---------------------------------------------------------------- submitting answers
 class AttemptCreate(Strict):
     """A student's answer to a question (free practice, review, or an item of one of their assignments)."""
@@ -111,20 +90,22 @@ class AttemptCreate(Strict):
                           "nothing new")
 
 
-class AttemptResult(BaseModel):
-    """A recorded, graded attempt and the review it scheduled."""
+class AttemptOut(BaseModel):
+    """An attempt, the same shape wherever it is read: graded, with the review it scheduled and the tutor feedback the
+    caller may see (students and guardians: visible_to_student only)."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: UUID
     student_user_id: UUID
     question_id: UUID
+    question_version: int = Field(description="The version of the question that was answered")
     assignment_id: UUID | None
     answer_raw: str
     answer_parsed: Any | None
-    is_correct: bool
-    score: Decimal
-    verdict: Literal["correct", "incorrect"]
+    is_correct: bool | None
+    score: Decimal | None
+    verdict: Literal["correct", "incorrect"] | None = Field(description="null only for an attempt never graded")
     answer_note: str | None
     feedback: str | None
     interpreted_as: str | None
@@ -133,6 +114,7 @@ class AttemptResult(BaseModel):
     submitted_at: datetime
     algorithm: Literal["sm2", "fsrs"] | None = Field(description="The scheduler of the question's review card")
     next_due_at: datetime | None = Field(description="When the question is next due for review")
+    tutor_feedback: list[FeedbackOut]
 
 
 class PreviewRequest(Strict):

@@ -229,7 +229,6 @@ class Question(Base):
             "difficulty",
             postgresql_where=text("status = 'active'"),
         ),
-        Index("idx_questions_stats", "times_attempted", "times_correct", postgresql_where=text("times_attempted > 0")),
         Index("idx_questions_generation", "generation_metadata", postgresql_using="gin"),
         Index(
             "idx_questions_tags", "tags_json", postgresql_using="gin", postgresql_ops={"tags_json": "jsonb_path_ops"}
@@ -292,28 +291,6 @@ class Question(Base):
     version: Mapped[int] = mapped_column(
         server_default=text("1"),
         comment="Content version, bumped by a trigger on every content edit; attempts record the version they saw",
-    )
-    times_attempted: Mapped[int] = mapped_column(
-        server_default=text("0"), comment="Attempts recorded on the question (trigger-maintained from attempts)"
-    )
-    times_correct: Mapped[int] = mapped_column(
-        server_default=text("0"), comment="Correct attempts (trigger-maintained from attempts)"
-    )
-    times_timed: Mapped[int] = mapped_column(
-        server_default=text("0"), comment="Attempts that reported a time spent (trigger-maintained from attempts)"
-    )
-    time_spent_total_seconds: Mapped[int] = mapped_column(
-        BigInteger,
-        server_default=text("0"),
-        comment="Sum of time spent over timed attempts (trigger-maintained from attempts)",
-    )
-    avg_time_seconds: Mapped[Decimal | None] = mapped_column(
-        Numeric(12, 2),
-        Computed(
-            "CASE WHEN times_timed > 0 THEN round(time_spent_total_seconds::numeric / times_timed, 2) END",
-            persisted=True,
-        ),
-        comment="Average time spent per timed attempt; generated from the two columns above, so it is exact",
     )
     search_tsv: Mapped[str | None] = mapped_column(
         TSVECTOR,

@@ -43,8 +43,14 @@ COLUMNS = """q.id, q.topic_id, q.prompt_latex, q.prompt_text, q.answer_type, q.a
         ORDER BY p.program_id) AS program_ids,
   ARRAY(SELECT g.grade_level_id FROM question_grade_levels g WHERE g.workspace_id = q.workspace_id
         AND g.question_id = q.id ORDER BY g.grade_level_id) AS grade_level_ids,
-  q.quality_score, q.version, q.times_attempted, q.times_correct, q.avg_time_seconds, q.created_by, q.updated_by,
-  q.created_at, q.updated_at, q.hidden_at"""
+  q.quality_score, q.version,
+  coalesce((SELECT sum(s.times_attempted) FROM question_stats s WHERE s.workspace_id = q.workspace_id
+            AND s.question_id = q.id), 0)::integer AS times_attempted,
+  coalesce((SELECT sum(s.times_correct) FROM question_stats s WHERE s.workspace_id = q.workspace_id
+            AND s.question_id = q.id), 0)::integer AS times_correct,
+  (SELECT CASE WHEN sum(s.times_timed) > 0 THEN round(sum(s.time_spent_total_seconds)::numeric / sum(s.times_timed), 2) END
+   FROM question_stats s WHERE s.workspace_id = q.workspace_id AND s.question_id = q.id) AS avg_time_seconds,
+  q.created_by, q.updated_by, q.created_at, q.updated_at, q.hidden_at"""
 
 Errors = list[dict[str, str]]
 
@@ -283,9 +289,8 @@ def delete_question(ctx: RequestContext, ws: UUID, question_id: UUID) -> None:
         if row["status"] != "draft":
             raise Problem(409, "Conflict", f"only drafts can be deleted; this question is {row['status']}: archive it "
                                            "instead (PATCH status=archived)")
-        attempted = row["times_attempted"] > 0 or tx.scalar(
-            "SELECT EXISTS (SELECT 1 FROM attempts WHERE workspace_id = :w AND question_id = :q)", w=ws, q=question_id)
-        if attempted:
+        if tx.scalar("SELECT EXISTS (SELECT 1 FROM attempts WHERE workspace_id = :w AND question_id = :q)",
+                     w=ws, q=question_id):
             raise Problem(409, "Conflict", "this question has been attempted; archive it instead (PATCH status=archived)")
         if tx.scalar("SELECT EXISTS (SELECT 1 FROM assignment_items WHERE workspace_id = :w AND question_id = :q)",
                      w=ws, q=question_id):
