@@ -38,6 +38,14 @@ def member(conn: psycopg.Connection, ws: uuid.UUID, user_id: uuid.UUID, role: st
     conn.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, %s)", (ws, user_id, role))
 
 
+def student(conn: psycopg.Connection, ws: uuid.UUID, name: str = "Student") -> uuid.UUID:
+    """A signed-up student of the workspace: user, membership and linked profile (as accepting an invite makes)."""
+    user_id = user(conn, name)
+    member(conn, ws, user_id, "student")
+    conn.execute("INSERT INTO student_profiles (workspace_id, user_id, name) VALUES (%s, %s, %s)", (ws, user_id, name))
+    return user_id
+
+
 def question(conn: psycopg.Connection, ws: uuid.UUID, topic_id: uuid.UUID | None = None, **fields) -> uuid.UUID:
     values = {
         "workspace_id": ws, "topic_id": topic_id, "prompt_latex": "Solve $x + 1 = 3$", "prompt_text": "Solve x + 1 = 3",

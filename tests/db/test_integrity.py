@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.factories import member, question, tenant, user
+from tests.factories import member, question, student, tenant, user
 from tutorassist.db.connection import acting, app_engine, connect
 
 
@@ -33,9 +33,7 @@ def progress(owner, assignment_id):
 
 def test_question_stats_exact_under_concurrent_attempts(db_url, owner):
     t = tenant(owner)
-    students = [user(owner, f"S{i}") for i in range(8)]
-    for s in students:
-        member(owner, t.workspace_id, s)
+    students = [student(owner, t.workspace_id, f"S{i}") for i in range(8)]
     per_thread = 25
     engine = app_engine(db_url, pool_size=8)
     barrier = threading.Barrier(len(students))

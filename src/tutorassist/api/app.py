@@ -19,6 +19,15 @@ from tutorassist.questions.materials.endpoints import router as materials_router
 from tutorassist.questions.programs.endpoints import router as programs_router
 from tutorassist.questions.topics.endpoints import router as topics_router
 
+DATABASE_URL_VARIABLE = "TUTORASSIST_SERVE_DATABASE_URL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes started by `tutorassist serve` (the URL it resolved once)."""
+    import os
+
+    return create_app(os.environ[DATABASE_URL_VARIABLE])
+
 
 def create_app(database_url: str) -> FastAPI:
     """The API on database_url (the owner's URL: the app itself acts as tutorassist_app)."""

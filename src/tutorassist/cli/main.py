@@ -18,6 +18,7 @@ app = typer.Typer(
         "TUTORASSIST_DATA_DIR: data directory of the embedded PostgreSQL "
         "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
         "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000).\n\n"
+        "TUTORASSIST_WORKERS: server processes of `serve` (default 0: one per CPU core).\n\n"
         "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0)."
     ),
 )
@@ -31,17 +32,27 @@ def serve(
     host: str = typer.Option("127.0.0.1", envvar="TUTORASSIST_HOST", help="Address to listen on."),
     port: int = typer.Option(8000, envvar="TUTORASSIST_PORT", min=1, max=65535, help="Port to listen on."),
     with_demo: bool = typer.Option(False, "--demo", help="Fill the demo workspace first (see `tutorassist demo`)."),
+    workers: int = typer.Option(0, "--workers", envvar="TUTORASSIST_WORKERS", min=0,
+                                help="Server processes; 0 (the default) starts one per CPU core."),
 ) -> None:
     """Migrate the database, then serve the HTTP API (OpenAPI docs at /docs, health at /healthz)."""
     db.run_up()
     if with_demo:
         demo()
+    import os
+
     import uvicorn
 
-    from tutorassist.api.app import create_app
+    from tutorassist.api.app import DATABASE_URL_VARIABLE, create_app
     from tutorassist.db.connection import owner_url
 
-    uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
+    processes = workers or os.cpu_count() or 1
+    if processes == 1:
+        uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
+    else:  # each process builds its own app (and connection pool) from the URL resolved here once
+        os.environ[DATABASE_URL_VARIABLE] = owner_url()
+        uvicorn.run("tutorassist.api.app:app_from_environment", factory=True, workers=processes, host=host, port=port,
+                    log_level="info")
 
 
 @app.command()
