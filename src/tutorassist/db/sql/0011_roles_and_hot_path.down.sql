@@ -1,3 +1,9 @@
+COMMENT ON TABLE jobs IS 'Background job queue (question generation, batch polling, embeddings, reconciliation, view refresh)';
+COMMENT ON MATERIALIZED VIEW mv_student_performance IS 'Per student and workspace: attempts, accuracy, time, activity. Refreshed concurrently by the REFRESH_MATERIALIZED_VIEWS job';
+COMMENT ON MATERIALIZED VIEW mv_topic_performance IS 'Per topic and workspace: attempts, accuracy, time, reach. Refreshed concurrently by the REFRESH_MATERIALIZED_VIEWS job';
+COMMENT ON FUNCTION app.refresh_analytics_views() IS 'Refreshes every analytics materialized view without blocking readers (REFRESH_MATERIALIZED_VIEWS job)';
+COMMENT ON COLUMN workspaces.timezone IS 'IANA time zone used for due dates, calendars and daily analytics';
+
 -- Back to one workspace policy per table, counters on the questions row, and mastery computed on read.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tutorassist_learner;

@@ -651,3 +651,10 @@ GRANT INSERT ON attempts, question_flags TO tutorassist_learner;
 GRANT INSERT, UPDATE ON spaced_repetition TO tutorassist_learner;
 GRANT INSERT (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, fsrs_rating, reviewed_at,
   duration_ms, card_before, card_after) ON review_events TO tutorassist_learner;
+
+-- ================================================================ comments that say what is true today
+COMMENT ON TABLE jobs IS 'Record of background jobs a tutor can see (type, status, progress, result, cost); no worker runs them yet';
+COMMENT ON MATERIALIZED VIEW mv_student_performance IS 'Per student and workspace: attempts, accuracy, time, activity, as of the last app.refresh_analytics_views()';
+COMMENT ON MATERIALIZED VIEW mv_topic_performance IS 'Per topic and workspace: attempts, accuracy, time, reach, as of the last app.refresh_analytics_views()';
+COMMENT ON FUNCTION app.refresh_analytics_views() IS 'Refreshes every analytics materialized view without blocking readers; run by the operator (nothing schedules it yet)';
+COMMENT ON COLUMN workspaces.timezone IS 'IANA time zone of the workspace (validated by the API against the zone database)';
