@@ -113,38 +113,12 @@ def _question_errors(tx: Tx, ids: list[UUID], field: str, allowed: set[UUID] = f
 
 
 # ---------------------------------------------------------------- create
-def _rule_pool(tx: Tx, rule: schemas.SelectionRule) -> list[selection.Candidate]:
+def _check_rule_topic(tx: Tx, rule: schemas.SelectionRule) -> None:
     topic = tx.one("SELECT archived_at FROM topics WHERE workspace_id = :w AND id = :t", w=tx.workspace_id, t=rule.topic_id)
     if topic is None:
         raise invalid_field("rule.topic_id", "not a topic of this workspace")
     if topic["archived_at"] is not None:
         raise invalid_field("rule.topic_id", "the topic is archived")
-    rows = tx.all(
-        "WITH RECURSIVE subtree(id) AS ("
-        "  SELECT CAST(:t AS uuid)"
-        "  UNION SELECT c.id FROM topics c JOIN subtree s ON c.parent_id = s.id"
-        "  WHERE c.workspace_id = :w AND :deep AND c.archived_at IS NULL"
-        ") SELECT q.id, q.difficulty FROM questions q "
-        "WHERE q.workspace_id = :w AND q.status = 'active' AND q.topic_id IN (SELECT id FROM subtree) "
-        "AND q.difficulty BETWEEN :lo AND :hi AND (CAST(:tags AS jsonb) IS NULL OR q.tags_json @> CAST(:tags AS jsonb))",
-        w=tx.workspace_id, t=rule.topic_id, deep=rule.include_subtopics, lo=rule.difficulty_min, hi=rule.difficulty_max,
-        tags=json.dumps(rule.tags) if rule.tags else None)
-    return [selection.Candidate(r["id"], r["difficulty"]) for r in rows]
-
-
-def _recently_seen(tx: Tx, students: list[UUID], days: int) -> dict[UUID, set[UUID]]:
-    """Per student profile: the questions their user attempted (anywhere in this workspace) within `days` days."""
-    seen: dict[UUID, set[UUID]] = {s: set() for s in students}
-    if days <= 0:
-        return seen
-    rows = tx.all(
-        "SELECT DISTINCT p.id AS student, a.question_id FROM attempts a "
-        "JOIN student_profiles p ON p.workspace_id = a.workspace_id AND p.user_id = a.student_user_id "
-        "WHERE a.workspace_id = :w AND p.id = ANY(CAST(:s AS uuid[])) AND a.submitted_at >= now() - make_interval(days => :d)",
-        w=tx.workspace_id, s=[str(s) for s in students], d=days)
-    for r in rows:
-        seen[r["student"]].add(r["question_id"])
-    return seen
 
 
 def _insert_items(tx: Tx, assignment_id: UUID, items: list[tuple[int, UUID, float | None]]) -> None:
@@ -181,13 +155,12 @@ def create_assignments(ctx: RequestContext, ws: UUID, body: schemas.AssignmentCr
         rule_json = None
         if body.rule is not None:
             rule = body.rule.model_copy(update={"seed": body.rule.seed if body.rule.seed is not None else selection.new_seed()})
-            order = selection.shuffled(_rule_pool(tx, rule), rule.seed)
-            seen = _recently_seen(tx, body.student_profile_ids, rule.exclude_seen_days)
+            _check_rule_topic(tx, rule)
+            chosen = selection.choose(tx, rule, body.student_profile_ids)
             for n, student in enumerate(body.student_profile_ids):
-                chosen[student] = selection.choose(order, rule.count, seen[student])
                 if not chosen[student].question_ids:
-                    errors.append({"field": "rule", "message": f"no active question matches the rule for student_profile_ids.{n}"
-                                                               + (" (after excluding recently attempted ones)" if order else "")})
+                    errors.append({"field": "rule", "message": f"no active question matches the rule for "
+                                                               f"student_profile_ids.{n}: {chosen[student].loosen}"})
             if errors:
                 raise invalid(errors)
             rule_json = json.dumps(rule.model_dump(mode="json"))
@@ -203,8 +176,8 @@ def create_assignments(ctx: RequestContext, ws: UUID, body: schemas.AssignmentCr
                 w=ws, s=student, t=body.title, d=body.description, st=body.status, set=settings, rule=rule_json,
                 due=body.due_at, u=tx.user_id)
             _insert_items(tx, assignment_id, [(n, q, None) for n, q in enumerate(chosen[student].question_ids)])
-            created.append((assignment_id, chosen[student].shortfall))
-        return [_detail(tx, a, shortfall=shortfall) for a, shortfall in created]
+            created.append((assignment_id, chosen[student]))
+        return [_detail(tx, a, shortfall=choice.shortfall, loosen=choice.loosen) for a, choice in created]
 
 
 # ---------------------------------------------------------------- read
