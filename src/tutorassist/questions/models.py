@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     UniqueConstraint,
+    desc,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
@@ -230,6 +231,7 @@ class Question(Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("idx_questions_generation", "generation_metadata", postgresql_using="gin"),
+        Index("idx_questions_recent", "workspace_id", desc("created_at"), desc("id")),
         Index(
             "idx_questions_tags", "tags_json", postgresql_using="gin", postgresql_ops={"tags_json": "jsonb_path_ops"}
         ),

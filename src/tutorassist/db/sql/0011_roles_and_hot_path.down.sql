@@ -10,6 +10,8 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tutorassist_learner;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA app FROM tutorassist_learner;
 REVOKE ALL ON SCHEMA app, extensions, public FROM tutorassist_learner;
 
+DROP INDEX idx_questions_recent;
+
 -- attempts
 ALTER TABLE attempts DISABLE TRIGGER attempts_audit;
 DROP INDEX idx_attempts_workspace_date;
