@@ -1,7 +1,7 @@
 """The same SQL as a request: captured from the application itself, replayed on plain connections.
 
-A request is sent to an in-process copy of the API (the same `create_app`, through Starlette's TestClient) while a
-SQLAlchemy `before/after_cursor_execute` listener on its engine records every statement with its parameters and the
+A request is sent over HTTP to an in-process copy of the API (the same `create_app`, served by uvicorn in a thread)
+while a SQLAlchemy `before/after_cursor_execute` listener on its engine records every statement with its parameters and the
 rows it returned. That list is "the SQL of the request": it follows the code as it changes, with no second copy of
 any query to keep true. The session-token lookup (`app.session_user_id`, the request's authentication) is left out;
 everything else, the acting user's `set_config` and the role lookup included, is replayed:

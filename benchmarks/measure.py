@@ -95,6 +95,28 @@ def api_server(url: str) -> Iterator[str]:
         log.close()
 
 
+@contextmanager
+def in_process_api(app) -> Iterator[str]:  # noqa: ANN001 - a FastAPI app
+    """The app served by uvicorn in a thread of this process (so its engine can be watched); yields its base URL."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise BenchmarkError("the in-process API did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
 def table_stats(url: str) -> dict[str, tuple[int, int, int]]:
     """Per table: (rows inserted, rows updated, of those HOT) since the statistics were reset."""
     with psycopg.connect(url) as conn:

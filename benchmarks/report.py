@@ -39,6 +39,12 @@ def _ms(value: float | None) -> str:
     return f"{value:,.0f}" if value >= 100 else (f"{value:.1f}" if value >= 10 else f"{value:.2f}")
 
 
+def _failures(t) -> str:  # noqa: ANN001 - submissions.Throughput
+    if not t.api_failures:
+        return "none refused"
+    return f"{t.failed} refused: " + ", ".join(f"{n}× {why}" for why, n in sorted(t.api_failures.items()))
+
+
 def _pair(latency) -> str:  # noqa: ANN001 - measure.Latency or None
     return "–" if latency is None else f"{_ms(latency.p50)} / {_ms(latency.p95)}"
 
@@ -76,7 +82,7 @@ def print_result(result, console: Console) -> None:  # noqa: ANN001
     console.print(table)
     t = result.submissions
     console.print(f"attempt submission, {t.clients} clients: API {t.api_per_second:.0f}/s (p50 {_ms(t.api.p50)}, "
-                  f"p95 {_ms(t.api.p95)} ms, {t.api_failures} failed); the same SQL {t.sql_per_second:.0f}/s "
+                  f"p95 {_ms(t.api.p95)} ms, {_failures(t)}); the same SQL {t.sql_per_second:.0f}/s "
                   f"(p50 {_ms(t.sql.p50)}, p95 {_ms(t.sql.p95)} ms)")
     hot = Table(title="tables an attempt touches (submission phases)")
     for h in ("table", "inserts", "updates", "HOT"):
@@ -103,7 +109,7 @@ def markdown(result) -> str:  # noqa: ANN001
         *("| " + " | ".join(r) + " |" for r in _rows(result)),
         "",
         f"Attempt submission, {t.clients} concurrent clients × {t.per_client}: **{t.api_per_second:.0f}/s** through the "
-        f"API (p50 {_ms(t.api.p50)} ms, p95 {_ms(t.api.p95)} ms, {t.api_failures} failed); the same statements from "
+        f"API (p50 {_ms(t.api.p50)} ms, p95 {_ms(t.api.p95)} ms, {_failures(t)}); the same statements from "
         f"{t.clients} connections: **{t.sql_per_second:.0f}/s** (p50 {_ms(t.sql.p50)} ms, p95 {_ms(t.sql.p95)} ms), "
         f"so the API reaches {100 * t.api_per_second / t.sql_per_second:.0f}% of the bare-SQL ceiling.",
         "",

@@ -24,12 +24,11 @@ from typing import Any
 import httpx
 import psycopg
 from rich.console import Console
-from starlette.testclient import TestClient
 
 from benchmarks import report, submissions
 from benchmarks.capture import Statement, capturing, open_connection, replay, request_sql, tables_written
 from benchmarks.database import BenchmarkError, description_of, resolve_url
-from benchmarks.measure import Latency, api_server, flush_stats_delay, latency, table_stats, timed
+from benchmarks.measure import Latency, api_server, flush_stats_delay, in_process_api, latency, table_stats, timed
 from benchmarks.scales import SCALES, Scale
 from benchmarks.simulate import PASSWORD, owner_email
 from tutorassist.api.app import create_app
@@ -140,7 +139,7 @@ def sign_in(client: httpx.Client, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def _request(client: httpx.Client | TestClient, op: Operation, headers: dict[str, str]) -> None:
+def _request(client: httpx.Client, op: Operation, headers: dict[str, str]) -> None:
     response = client.request(op.method, op.path, params=op.params, json=op.body, headers=headers)
     if response.status_code >= 300:
         raise BenchmarkError(f"{op.name}: {op.method} {op.path} answered {response.status_code}: {response.text[:300]}")
@@ -151,7 +150,8 @@ def capture_sql(url: str, ops: list[Operation], headers: dict[str, dict[str, str
     """The statements each operation runs (and those of one attempt), from an in-process copy of the API."""
     app = create_app(url)
     captured: dict[str, list[Statement]] = {}
-    with TestClient(app) as client, capturing(app.state.engine) as capture:
+    with in_process_api(app) as base, httpx.Client(base_url=base, timeout=120) as client, \
+            capturing(app.state.engine) as capture:
         for op in ops:
             _request(client, op, headers[op.actor])  # warm: the pool's connections exist, the CAS workers run
             capture.statements.clear()
@@ -258,6 +258,8 @@ def run(scale: Scale, database_url: str | None = None, *, iterations: int | None
     throughput = submissions.Throughput(clients, per_client, *api_figures, *sql_figures)
     flush_stats_delay()
     hot = submissions.touched(before, table_stats(url))
+    if not dashboard:
+        figures.append(Figures(Operation("student dashboard", "GET", DASHBOARD, "student"), note="not available"))
     console.print("  app.refresh_analytics_views() and db verify")
     refresh = refresh_seconds(url)
     verify_seconds, verify_exit, verify_output = verify(url)

@@ -13,6 +13,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,21 @@ class Throughput:
     per_client: int
     api_per_second: float
     api: Latency
-    api_failures: int
+    api_failures: dict[str, int]  # why: "422 timeout" (status and answer_note or title) -> how many
     sql_per_second: float
     sql: Latency
+
+    @property
+    def failed(self) -> int:
+        return sum(self.api_failures.values())
+
+
+def _why(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return f"{response.status_code} {body.get('answer_note') or body.get('title') or response.reason_phrase}"
 
 
 def _answer(spec: dict[str, Any], rng: random.Random) -> str:
@@ -65,8 +78,8 @@ def _mapping(pairs: list[tuple[str, str]]) -> dict[Any, Any]:
 
 
 def through_api(base: str, subjects, student_headers: list[dict[str, str]], clients: int,  # noqa: ANN001
-                per_client: int) -> tuple[float, Latency, int]:
-    """(attempts per second, latency, failures) of `clients` concurrent clients through the API."""
+                per_client: int) -> tuple[float, Latency, dict[str, int]]:
+    """(attempts per second, latency, failures by reason) of `clients` concurrent clients through the API."""
     questions = subjects.questions
     path = f"/workspaces/{subjects.workspace_id}/attempts"
     samples: list[float] = []
@@ -85,12 +98,12 @@ def through_api(base: str, subjects, student_headers: list[dict[str, str]], clie
                 mine.append(time.perf_counter() - started)
                 if response.status_code != 201:
                     with lock:
-                        failures.append(f"{response.status_code} {response.text[:200]}")
+                        failures.append(_why(response))
         with lock:
             samples.extend(mine)
 
     wall = _concurrently(clients, client)
-    return (len(samples) - len(failures)) / wall, latency(samples), len(failures)
+    return (len(samples) - len(failures)) / wall, latency(samples), dict(Counter(failures))
 
 
 def bare_sql(url: str, subjects, attempt_sql: list[Statement], captured: dict[str, Any], clients: int,  # noqa: ANN001
