@@ -31,13 +31,20 @@ def with_database(url: str, name: str) -> str:
 
 
 def database_name(url: str) -> str:
-    return libpq_url(url).partition("?")[0].rsplit("/", 1)[1]
+    """The database a URL names ('' when it names none)."""
+    head = libpq_url(url).partition("?")[0]
+    rest = head.partition("://")[2]
+    return rest.partition("/")[2] if "/" in rest else ""
 
 
 def resolve_url(scale: Scale, database_url: str | None) -> str:
     """The URL of the benchmark database of this scale (the server is started when it is the embedded one)."""
     if database_url:
-        return libpq_url(database_url)
+        url = libpq_url(database_url)
+        if not url.startswith("postgresql://") or not database_name(url):
+            raise BenchmarkError(f"--database-url must be postgresql://[user[:password]@][host][:port]/database, "
+                                 f"not {database_url!r}")
+        return url
     data_dir = Path(os.environ.get("TUTORASSIST_DATA_DIR") or DEFAULT_DATA_DIR)
     try:
         server_url = embedded.start(data_dir)

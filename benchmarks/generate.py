@@ -18,6 +18,7 @@ from datetime import time as clock
 
 import psycopg
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from benchmarks.content import templates
@@ -25,7 +26,7 @@ from benchmarks.database import BenchmarkError, recreate, resolve_url
 from benchmarks.scales import SCALES, Scale, workspace_shares
 from benchmarks.simulate import COLUMNS, PASSWORD, Counts, Workspace
 from tutorassist.db import migrate
-from tutorassist.db.connection import DatabaseError, connect
+from tutorassist.db.connection import DatabaseError, check_server, connect
 from tutorassist.identity.security import hash_password
 
 DEFAULT_SEED = 7
@@ -102,6 +103,7 @@ def generate(scale: Scale, database_url: str | None = None, seed: int = DEFAULT_
     console.print(f"[bold]benchmark scale {scale.name}[/bold]: {scale.workspaces} workspaces, {scale.students:,} students, "
                   f"{scale.questions:,} questions, about {scale.attempts:,} attempts (seed {seed}, as of {as_of_day})")
     recreate(url, f"scale {scale.name}, seed {seed}, as of {as_of_day}")
+    check_server(url)  # PostgreSQL too old, no pgvector, not a superuser: one clear message, before migrating
     migrate.upgrade(url)
     started = time.perf_counter()
     counts = load(url, scale, seed, as_of_at, console)
@@ -133,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generate(SCALES[args.scale], args.database_url, args.seed, args.as_of, console)
     except (BenchmarkError, DatabaseError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     except psycopg.Error as exc:
-        console.print(f"[red]database error:[/red] {str(exc).strip()}")
+        console.print(f"[red]database error:[/red] {escape(str(exc).strip())}")
         return 2
     return 0
 

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import psycopg
 from rich.console import Console
+from rich.markup import escape
 
 from benchmarks import report, submissions
 from benchmarks.capture import Statement, capturing, open_connection, replay, request_sql, tables_written
@@ -290,10 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         run(SCALES[args.scale], args.database_url, iterations=args.iterations, clients=args.clients,
             per_client=args.per_client, docs=None if args.no_docs else args.docs, console=console)
     except (BenchmarkError, DatabaseError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         return 2
     except psycopg.Error as exc:
-        console.print(f"[red]database error:[/red] {str(exc).strip()}")
+        console.print(f"[red]database error:[/red] {escape(str(exc).strip())}")
         return 2
     return 0
 

@@ -174,3 +174,10 @@ def test_run_needs_a_generated_database(db_url, capsys):
 def test_run_refuses_nonsense_options(capsys):
     assert run.main(["--scale", "S", "--clients", "0"]) == 2
     assert "at least 1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("url", ["notaurl", "mysql://h/db", "postgresql://host", "postgresql://host/"])
+def test_a_database_url_that_is_not_one_is_refused(url, capsys):
+    assert generate.main(["--scale", "S", "--database-url", url]) == 2
+    assert run.main(["--scale", "S", "--database-url", url, "--no-docs"]) == 2
+    assert "--database-url must be postgresql://" in capsys.readouterr().out.replace("\n", "")
