@@ -121,7 +121,7 @@ def generate(scale: Scale, database_url: str | None = None, seed: int = DEFAULT_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", required=True, type=str.upper, choices=sorted(SCALES),
                         help="S: seconds; M: 50 workspaces, 1M attempts (minutes); L: 500 workspaces, 10M attempts")

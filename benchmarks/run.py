@@ -274,13 +274,14 @@ def run(scale: Scale, database_url: str | None = None, *, iterations: int | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", required=True, type=str.upper, choices=sorted(SCALES))
     parser.add_argument("--database-url", help="the database benchmarks.generate filled (default: as generate)")
     parser.add_argument("--iterations", type=int, help="timed runs per operation (default S 5, M 40, L 60)")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients submitting attempts")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients submitting attempts (default 16)")
     parser.add_argument("--per-client", type=int, help="attempts each client submits (default S 4, M 25, L 40)")
-    parser.add_argument("--docs", type=Path, default=DOCS, help="markdown file to write the section into")
+    parser.add_argument("--docs", type=Path, default=DOCS, help="markdown file whose section of this scale is replaced (default docs/performance.md)")
     parser.add_argument("--no-docs", action="store_true", help="print only")
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 160)

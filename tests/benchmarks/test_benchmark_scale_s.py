@@ -18,7 +18,7 @@ from benchmarks.simulate import Workspace
 from tutorassist.questions.contracts import ANSWER_TYPES
 
 SCALE = SCALES["S"]
-CLIENTS, PER_CLIENT = 4, 2
+CLIENTS, PER_CLIENT, ITERATIONS = 4, 2, 1
 AS_OF = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 
@@ -33,7 +33,7 @@ def bench(pg_server, tmp_path_factory):
     generated = generate.generate(SCALE, url, seed=11, as_of=date(2026, 6, 1), console=_quiet())
     docs = tmp_path_factory.mktemp("docs") / "performance.md"
     docs.write_text("# Figures measured\n\nSomething written by hand.\n")
-    result = run.run(SCALE, url, iterations=2, clients=CLIENTS, per_client=PER_CLIENT, docs=docs, console=_quiet())
+    result = run.run(SCALE, url, iterations=ITERATIONS, clients=CLIENTS, per_client=PER_CLIENT, docs=docs, console=_quiet())
     yield generated, result, docs
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute('DROP DATABASE IF EXISTS "ta_bench_scale_s" WITH (FORCE)')
@@ -102,7 +102,7 @@ def test_every_operation_produced_figures(bench):
         if f.operation.name == "student dashboard" and not result.dashboard_available:
             assert f.note == "not available"
             continue
-        assert f.api.n == 2 and f.rls.n == 2 and f.owner.n == 2, f.operation.name
+        assert f.api.n == f.rls.n == f.owner.n == ITERATIONS, f.operation.name
         for value in (f.api.p50, f.api.p95, f.rls.p50, f.owner.p95, f.first_rls, f.twentieth_rls, f.first_owner,
                       f.twentieth_owner):
             assert value > 0, f.operation.name
