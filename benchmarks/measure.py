@@ -85,6 +85,11 @@ def api_server(url: str) -> Iterator[str]:
                 raise BenchmarkError(f"`tutorassist serve` did not answer /healthz within 90 s; see {log.name}")
             time.sleep(0.2)
         yield base
+    except BaseException:
+        failed = True
+        raise
+    else:
+        failed = False
     finally:
         process.terminate()
         try:
@@ -93,6 +98,8 @@ def api_server(url: str) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+        if not failed:  # the server's log is kept only when something went wrong
+            Path(log.name).unlink(missing_ok=True)
 
 
 @contextmanager
