@@ -3,11 +3,11 @@
 A request is sent over HTTP to an in-process copy of the API (the same `create_app`, served by uvicorn in a thread)
 while a SQLAlchemy `before/after_cursor_execute` listener on its engine records every statement with its parameters and the
 rows it returned. That list is "the SQL of the request": it follows the code as it changes, with no second copy of
-any query to keep true. The session-token lookup (`app.session_user_id`, the request's authentication) is left out;
-everything else, the acting user's `set_config` and the role lookup included, is replayed:
+any query to keep true. The request's opening statement (`app.begin_request`: session lookup, role, settings) is
+replayed as the settings it made; everything else is replayed as captured:
 
-* as the application role with row-level security (`SET ROLE tutorassist_app`, the acting user and workspace set by
-  the captured `set_config`), or as the schema owner, which bypasses it;
+* as the application role with row-level security (`SET ROLE tutorassist_app`, then the acting user, workspace and
+  database role of the captured request), or as the schema owner, which bypasses it;
 * for writes, with values the database generated (ids, timestamps) mapped from the captured run to the replay, and
   chosen values (the student, the question) substituted, so each replay is a new, valid write.
 
@@ -32,7 +32,10 @@ from sqlalchemy.engine import Engine
 
 from tutorassist.db.connection import APP_ROLE, connect
 
-AUTHENTICATION = "app.session_user_id"
+AUTHENTICATION = "app.begin_request"
+# What the request's opening statement does besides authenticating: say who acts, where, as which database role.
+ACTING = ("SELECT set_config('app.user_id', %(u)s, true), set_config('app.workspace_id', %(w)s, true), "
+          "set_config('role', %(r)s, true)")
 
 
 @dataclass
@@ -76,8 +79,18 @@ def capturing(engine: Engine) -> Iterator[Capture]:
 
 
 def request_sql(statements: list[Statement]) -> list[Statement]:
-    """The statements of a request without its authentication."""
-    return [s for s in statements if AUTHENTICATION not in s.sql]
+    """The statements of a request with its opening statement (app.begin_request: session lookup, role, settings)
+    reduced to the settings it made, so a replay acts as the same user, workspace and database role."""
+    out = []
+    for s in statements:
+        if AUTHENTICATION in s.sql:
+            row = s.rows[0] if s.rows else None
+            if row is None or row[0] is None:
+                continue
+            out.append(Statement(ACTING, {"u": row[-3], "w": row[-2], "r": row[-1]}, False, None))
+        else:
+            out.append(s)
+    return out
 
 
 def tables_written(statements: list[Statement]) -> bool:
@@ -114,10 +127,14 @@ def replay(conn: psycopg.Connection, statements: list[Statement], mapping: dict[
     """Run the statements in one transaction; seconds taken. mapping: captured value -> replay value, grown by the
     values the database returns (new ids, timestamps) so later statements refer to this replay's rows."""
     mapping = dict(mapping or {})
+    # As the schema owner the acting statement must not switch to an application role: that would apply RLS.
+    owner = conn.info.parameter_status("is_superuser") == "on"
     started = time.perf_counter()
     with conn.cursor() as cur:
         for s in statements:
             params = _substitute(s.params, mapping) if mapping else s.params
+            if owner and s.sql is ACTING:
+                params = params | {"r": "none"}
             if s.many:
                 cur.executemany(s.sql, params)
                 continue

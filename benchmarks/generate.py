@@ -47,7 +47,7 @@ def rebuild_derived(conn: psycopg.Connection) -> dict[str, float]:
     """Recompute every derived column and view from the loaded rows, by the project's own SQL functions.
 
     The one place a bulk load (triggers off) catches up with what the triggers keep current: question counters,
-    assignment progress and the analytics materialized views. Returns the seconds each step took.
+    assignment progress, mastery per student and topic, and the analytics materialized views. Returns the seconds each step took.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -56,6 +56,9 @@ def rebuild_derived(conn: psycopg.Connection) -> dict[str, float]:
     started = time.perf_counter()
     conn.execute("SELECT count(app.refresh_assignment_progress(workspace_id, id)) FROM assignments")
     timings["assignment progress"] = time.perf_counter() - started
+    started = time.perf_counter()
+    conn.execute("SELECT app.rebuild_learning_state(NULL)")
+    timings["mastery state"] = time.perf_counter() - started
     started = time.perf_counter()
     conn.execute("SELECT app.refresh_analytics_views()")
     timings["analytics views"] = time.perf_counter() - started

@@ -44,7 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "assignment_items": ("workspace_id", "id", "assignment_id", "question_id", "position", "points", "created_at"),
     "attempts": ("workspace_id", "id", "student_user_id", "question_id", "assignment_id", "answer_raw", "answer_parsed",
                  "is_correct", "score", "feedback_json", "error_taxonomy_json", "time_spent_seconds", "hints_viewed",
-                 "submitted_at", "created_at"),
+                 "submitted_at", "created_at", "question_version"),
     "spaced_repetition": ("workspace_id", "id", "student_user_id", "question_id", "algorithm", "ease_factor",
                           "interval_days", "repetitions", "lapses", "due_at", "last_reviewed_at", "created_at",
                           "updated_at"),
@@ -318,7 +318,7 @@ class _Student:
             attempt_id = _uuid(rng)
             ws.emit("attempts", (ws.id, attempt_id, self.user_id, question.id, assignment_id, graded.answer, graded.parsed,
                                  correct, Decimal(1) if correct else Decimal(0), graded.feedback, graded.notes, seconds,
-                                 hints, at, at))
+                                 hints, at, at, 1))  # generated questions are never edited: version 1
             quality = sm2_quality("correct" if correct else "incorrect", hints, seconds)
             previous = cards.get(question.id)
             before = None if previous is None else _card_json(previous[0], previous[2])

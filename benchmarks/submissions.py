@@ -113,15 +113,25 @@ def bare_sql(url: str, subjects, attempt_sql: list[Statement], captured: dict[st
     samples: list[float] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
+    # The captured attempt either created the student's review card or updated it; each replay must take the same
+    # path (a card insert that meets an existing card writes nothing), so it answers a question in the same state.
+    creates_card = any("INSERT INTO spaced_repetition" in st.sql for st in attempt_sql)
+    with open_connection(url, rls=False) as conn:
+        carded = {(str(r[0]), str(r[1])) for r in conn.execute(
+            "SELECT student_user_id, question_id FROM spaced_repetition WHERE workspace_id = %s", (subjects.workspace_id,))}
 
     def client(index: int) -> None:
         rng = random.Random(1000 + index)
         student = subjects.students[index % len(subjects.students)][0]
+        pool = [q for q, _ in questions if ((str(student), str(q)) in carded) != creates_card]
+        rng.shuffle(pool)
         mine = []
         try:
             with open_connection(url, rls=True) as conn:
-                for _ in range(per_client):
-                    question_id, _spec = rng.choice(questions)
+                for n in range(per_client):
+                    if not pool:
+                        break
+                    question_id = pool.pop() if creates_card else pool[n % len(pool)]
                     mapping = _mapping([(captured["student_user_id"], student), (captured["question_id"], question_id)])
                     mine.append(replay(conn, attempt_sql, mapping, commit=True))
         except BaseException as exc:  # reported after the join: a thread cannot raise into the caller

@@ -120,7 +120,8 @@ def test_submissions_hot_ratio_refresh_and_verify(bench):
     submitted = 2 * CLIENTS * PER_CLIENT - t.failed
     assert result.hot["attempts"][0] == submitted
     assert result.hot["review_events"][0] == submitted
-    assert result.hot["spaced_repetition"][1] == submitted  # each graded attempt updates its card
+    inserted, updated, _hot = result.hot["spaced_repetition"]
+    assert inserted + updated == submitted  # each graded attempt creates its card or updates it, once
     assert result.refresh_seconds > 0
     assert result.verify_exit == 0, result.verify_output
     assert result.machine["postgresql"] and int(result.machine["cores"]) >= 1
