@@ -7,7 +7,15 @@ from typing import Any
 
 from tutorassist.learning.cas import limits
 from tutorassist.learning.cas.sizes import check_size
-from tutorassist.learning.cas.tokens import FUNCTIONS, INFINITY_NAMES, PLAIN_FUNC_PREFIXES, ParseError, normalize, tokenize
+from tutorassist.learning.cas.tokens import (
+    FUNCTION_ALIASES,
+    FUNCTIONS,
+    INFINITY_NAMES,
+    PLAIN_FUNC_PREFIXES,
+    ParseError,
+    normalize,
+    tokenize,
+)
 
 Node = tuple
 
@@ -137,7 +145,7 @@ class _Parser:
             self.expect("}", "{")
             return node
         tok = self.peek()
-        if tok is not None and tok[0] == "num" and "." not in tok[1] and len(tok[1]) > 1:
+        if tok is not None and tok[0] == "num" and tok[1].isdigit() and len(tok[1]) > 1:
             self.toks[self.pos : self.pos + 1] = [("num", tok[1][0]), ("num", tok[1][1:])]
         return self.postfix()
 
@@ -164,9 +172,7 @@ class _Parser:
         tok = self.next()
         kind, value = tok
         if kind == "num":
-            if value.endswith("."):
-                value = value[:-1]
-            return ("num", Fraction(value), value)
+            return _number(value)
         if kind == "const":
             return ("const", value)
         if kind == "op" and value in ("(", "["):
@@ -228,6 +234,7 @@ class _Parser:
         raise ParseError(f"'{shown}' was not expected here")
 
     def function(self, name: str) -> Node:
+        name = FUNCTION_ALIASES.get(name, name)
         base = None
         if name == "log" and self.is_op("_"):
             self.next()
@@ -262,6 +269,12 @@ class _Parser:
             return ("sym", name if sub is None else f"{name}_{sub}")
         if name in FUNCTIONS and (self.is_op("(") or self.is_op("^")):
             return self.function(name)
+        if len(name) > 1 and self.is_op("(") and not (self.variables and set(name) <= self.variables):
+            product = "·".join(name)
+            raise ParseError(
+                f"'{name}' is not a function we know; for a product of variables write {product}·(...) with an "
+                "explicit multiplication sign"
+            )
         if name == "pi":
             return ("const", "pi")
         if name in INFINITY_NAMES:
@@ -295,12 +308,54 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | set[str] = ()) -> 
         raise ParseError("the answer is empty")
     limits.check_nesting(text)
     names = {v.lstrip("\\") for v in variables}
-    parser = _Parser(tokenize(text), names)
+    parser = _Parser(tokenize(text, scientific=not names & {"e", "E"}), names)
     node = parser.relation()
     if parser.peek() is not None:
         kind, value = parser.peek()
         shown = value if value is not None else {"setclose": "\\}", "setopen": "\\{", "cup": "∪"}.get(kind, kind)
         raise ParseError(f"'{shown}' was not expected here")
+    _refuse_inner_tuples(node, top=True)
     check_size(node)
     return node
+
+
+def _number(text: str) -> Node:
+    """A literal; scientific notation is bounded like a power of ten (exponent at most limits.MAX_EXPONENT)."""
+    exponent = text.lower().partition("e")[2]
+    if exponent and abs(int(exponent)) > limits.MAX_EXPONENT:
+        raise limits.TooComplex("exponent too large")
+    text = text.removesuffix(".")
+    return ("num", Fraction(text), text)
+
+
+def _refuse_inner_tuples(node: Node, top: bool) -> None:
+    """A comma list is a point or a list only as the whole answer (or inside one): `2(1,5)` (a decimal comma),
+    `(1,2)+1` or `sin((1,2))` cannot be computed with."""
+    kind = node[0]
+    if kind == "tuple":
+        if not top:
+            raise ParseError(
+                "a list of values in brackets such as (1, 5) cannot be used in a calculation"
+                " (write decimals with a point: 1.5)"
+            )
+        for item in node[1]:
+            _refuse_inner_tuples(item, top=True)
+        return
+    for child in _children(node):
+        _refuse_inner_tuples(child, top=False)
+
+
+def _children(node: Node) -> list[Node]:
+    kind = node[0]
+    if kind in ("add", "mul"):
+        return [c for _, c in node[1]]
+    if kind in ("neg", "fact"):
+        return [node[1]]
+    if kind == "pow":
+        return [node[1], node[2]]
+    if kind == "call":
+        return list(node[2])
+    if kind in ("tuple", "rel"):
+        return list(node[1])
+    return []
 

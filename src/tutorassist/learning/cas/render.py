@@ -15,6 +15,20 @@ def _sym_latex(name: str) -> str:
     return out + (f"_{{{sub}}}" if sub else "")
 
 
+_LATEX_FUNCTIONS = {
+    "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "coth", "ln", "log", "exp",
+}
+_SHOWN_AS = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arsinh", "acosh": "arcosh",
+             "atanh": "artanh", "acot": "arccot", "asec": "arcsec", "acsc": "arccsc", "acoth": "arcoth"}
+
+
+def _function_latex(name: str) -> str:
+    shown = _SHOWN_AS.get(name, name)
+    return f"\\{shown}" if shown in _LATEX_FUNCTIONS or shown in ("arcsin", "arccos", "arctan") else (
+        f"\\operatorname{{{shown}}}"
+    )
+
+
 def _paren(text: str) -> str:
     return f"\\left({text}\\right)"
 
@@ -23,7 +37,8 @@ def latex_of(node: Node) -> str:
     """LaTeX of what was understood, with the structure as typed (`2\\left(x + 1\\right)`)."""
     kind = node[0]
     if kind == "num":
-        return node[2]
+        mantissa, e, exponent = node[2].lower().partition("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}" if e else node[2]
     if kind == "sym":
         return _sym_latex(node[1])
     if kind == "const":
@@ -75,8 +90,7 @@ def latex_of(node: Node) -> str:
             return f"\\left|{args[0]}\\right|"
         if name == "log" and len(args) == 2:
             return f"\\log_{{{args[1]}}}{_paren(args[0])}"
-        command = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}.get(name, name)
-        return f"\\{command}{_paren(args[0])}"
+        return f"{_function_latex(name)}{_paren(args[0])}"
     if kind == "tuple":
         return _paren(", ".join(latex_of(item) for item in node[1]))
     if kind == "rel":

@@ -8,11 +8,16 @@ from fractions import Fraction
 from typing import Any
 
 from tutorassist.learning.cas import limits
+from tutorassist.learning.cas.tokens import FUNCTIONS
 
 Node = tuple
 
+
 def _digits(value: Fraction) -> int:
-    return max(len(str(abs(value.numerator))), len(str(value.denominator)))
+    """Decimal digits of the larger of numerator and denominator, from the bit length (never converting the number to
+    a string: Python refuses that beyond 4,300 digits, and it is quadratic)."""
+    bits = max(abs(value.numerator).bit_length(), value.denominator.bit_length())
+    return math.floor(bits * math.log10(2)) + 1
 
 
 def check_size(node: Node) -> Fraction | None:
@@ -145,12 +150,9 @@ def to_sympy(node: Node, evaluate: bool = True) -> Any:
                 return sp.Mul(sp.log(args[0], evaluate=ev), sp.Pow(sp.log(args[1], evaluate=ev), -1, evaluate=ev),
                               evaluate=ev)
             return sp.log(args[0], evaluate=ev)
-        func = {
-            "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot,
-            "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "asin": sp.asin, "acos": sp.acos,
-            "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "exp": sp.exp,
-        }[name]
-        return func(args[0], evaluate=ev)
+        if name not in FUNCTIONS:
+            raise ValueError(f"unknown function {name}")
+        return getattr(sp, name)(args[0], evaluate=ev)
     if kind == "tuple":
         return sp.Tuple(*[to_sympy(item, ev) for item in node[1]])
     if kind == "rel":

@@ -12,16 +12,23 @@ class ParseError(ValueError):
     """The input could not be understood; the message says what (student-facing)."""
 
 
-
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa",
     "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
     "Gamma", "Delta", "Theta", "Lambda", "Sigma", "Phi", "Psi", "Omega",
 }
-FUNCTIONS = {
-    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "asin", "acos", "atan",
-    "sinh", "cosh", "tanh", "ln", "log", "exp", "sqrt", "abs",
+FUNCTION_ALIASES = {
+    "cosec": "csc", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arccot": "acot", "arcsec": "asec",
+    "arccsc": "acsc", "arcosec": "acsc", "arccosec": "acsc",
+    "arsinh": "asinh", "arcsinh": "asinh", "arcosh": "acosh", "arccosh": "acosh", "artanh": "atanh",
+    "arctanh": "atanh", "arcoth": "acoth", "arccoth": "acoth",
 }
+"""Other spellings of a function, by its canonical name (the sympy one)."""
+FUNCTIONS = {
+    "sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan", "acot", "asec", "acsc",
+    "sinh", "cosh", "tanh", "coth", "sech", "csch", "asinh", "acosh", "atanh", "acoth",
+    "ln", "log", "exp", "sqrt", "abs",
+} | set(FUNCTION_ALIASES)
 PLAIN_FUNC_PREFIXES = sorted((f for f in FUNCTIONS if f not in {"abs"}), key=len, reverse=True)
 INFINITY_NAMES = {"oo", "inf", "infty", "infinity"}
 
@@ -43,7 +50,7 @@ _TOKEN_RE = re.compile(
     r"""
      (?P<ws>\s+|\\[,;:!\ ]|~|\\quad|\\qquad)
     |(?P<wrap>\\(?:operatorname|mathrm|textrm|text|mathit|mathbf)\s*\{\s*(?P<wrapped>[A-Za-z]*)\s*\})
-    |(?P<num>\d+(?:\.\d*)?|\.\d+)
+    |(?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?P<exponent>[eE][+-]?[0-9]+)?)
     |(?P<cmd>\\[A-Za-z]+|\\[{}|])
     |(?P<id>[A-Za-z]+)
     |(?P<op><=|>=|\*\*|!=|[-+*/^!()\[\]{},=<>|_])
@@ -52,13 +59,25 @@ _TOKEN_RE = re.compile(
 )
 
 
+def _ascii_digit(ch: str) -> str:
+    value = unicodedata.decimal(ch, None)
+    return ch if value is None else str(value)
+
+
+_OTHER_DIGITS = re.compile(r"[^\x00-\x7f]")
+
+
 def normalize(text: str) -> str:
-    """Unicode math symbols to ASCII/LaTeX, then NFKC (full-width digits and so on)."""
+    """Unicode math symbols to ASCII/LaTeX, then NFKC (full-width digits and so on); digits of any script become
+    ASCII digits."""
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
-    return unicodedata.normalize("NFKC", text).strip()
+    text = unicodedata.normalize("NFKC", text)
+    return _OTHER_DIGITS.sub(lambda m: _ascii_digit(m.group(0)), text).strip()
 
 
-def tokenize(text: str) -> list[tuple[str, Any]]:
+def tokenize(text: str, scientific: bool = True) -> list[tuple[str, Any]]:
+    """Tokens of normalized text. With `scientific`, `6.02e23` is one number; without (when `e` is a declared
+    variable) it is 6.02, e, 23."""
     tokens: list[tuple[str, Any]] = []
     pos = 0
     skip_dot = False
@@ -116,6 +135,9 @@ def tokenize(text: str) -> list[tuple[str, Any]]:
                 raise ParseError(f"the command {value} was not understood")
             continue
         skip_dot = False
+        if kind == "num" and m.group("exponent") and not scientific:
+            pos = m.start("exponent")
+            value = text[m.start() : pos]
         if kind == "op" and value == "**":
             value = "^"
         tokens.append((kind, value))
