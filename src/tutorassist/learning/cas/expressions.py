@@ -44,6 +44,10 @@ class DivisionByZero(ValueError):
     pass
 
 
+class NotAnExpression(ValueError):
+    """An equation or inequality where an expression was expected."""
+
+
 def evaluate(node: Node) -> Any:
     import sympy as sp
 
@@ -342,14 +346,14 @@ def parse_expression(text: str, variables: list[str]) -> Node:
         items, ops = node[1], node[2]
         if ops == ["="] and items[0][0] == "sym":
             return items[1]
-        raise parsing.ParseError("an expression was expected, not an equation or inequality")
+        raise NotAnExpression("an expression was expected, not an equation or inequality")
     return node
 
 
 def parse_target(text: str, variables: list[str]) -> Node:
     try:
         return parse_expression(text, variables)
-    except (parsing.ParseError, Exception) as exc:
+    except Exception as exc:
         raise SpecError(f"the specification's value {text!r} could not be parsed: {exc}") from exc
 
 
@@ -359,9 +363,9 @@ def check(spec: dict, answer: str, question_expression: str | None = None) -> Ve
     target = evaluate(target_node)
     try:
         node = parse_expression(answer, variables)
+    except NotAnExpression:
+        return invalid("not_an_expression")
     except parsing.ParseError as exc:
-        if "not an equation" in str(exc):
-            return invalid("not_an_expression")
         return invalid("unparseable", f"Your answer could not be understood: {exc}.")
     latex = parsing.latex_of(node)
     try:
