@@ -4,6 +4,7 @@ limits and the CLI. No database."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -468,3 +469,28 @@ def test_cli_file(tmp_path) -> None:
     run = _cli("--file", str(good))
     assert run.returncode == 0 and json.loads(run.stdout)["verdict"] == "correct"
     assert _cli("--file", str(tmp_path / "missing.jsonl")).returncode == 2
+
+
+def test_cli_file_reports_an_unexpected_error_on_one_line_and_goes_on(tmp_path) -> None:
+    # a lone surrogate is valid JSON but cannot be written as UTF-8: the verdict of that line cannot be printed
+    lines = [
+        json.dumps({"spec": N("0.5"), "answer": "1/2"}),
+        '{"spec": {"type": "expression", "value": "x"}, "answer": "x\\ud800"}',
+        json.dumps({"spec": N("2.5", significant_figures=2), "answer": "1e999999"}),
+        json.dumps({"spec": E("x"), "answer": "2(1,5)"}),
+    ]
+    path = tmp_path / "answers.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "tutorassist.cli.answers", "check", "--file", str(path)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "line 2: unexpected error" in run.stderr
+    out = [json.loads(line) for line in run.stdout.splitlines()]
+    assert out[0]["answer_note"] == "correct"
+    assert out[1]["line"] == 2 and "UnicodeEncodeError" in out[1]["error"]
+    assert out[2]["answer_note"] == "too_complex" and out[3]["answer_note"] == "unparseable"
+    bad_too = tmp_path / "bad.jsonl"
+    bad_too.write_text(lines[1] + "\nnot json\n")
+    assert _cli("--file", str(bad_too)).returncode == 2
