@@ -155,3 +155,70 @@ def test_a_product_of_declared_variables_before_a_bracket() -> None:
                                                ("-(-0.05)", "sign_error"), ("(0.05", "unparseable")])
 def test_a_bracketed_number_is_a_number(answer: str, note: str) -> None:
     assert check(N("-0.05"), answer).answer_note == note
+
+
+# --------------------------------------------------------------------------------------------- soundness
+
+DEGREE_13 = "+".join(f"{c}x^{k}" for k, c in enumerate([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7]))
+DEGREE_13_OFF_BY_ONE = "+".join(f"{c}x^{k}" for k, c in enumerate([4, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7]))
+DEGREE_13_FACTORED = "(x-1)(x-2)(x-3)(x-4)(x-5)(x-6)(x-7)(x-8)(x-9)(x-10)(x-11)(x-12)(x-13)"
+
+
+@pytest.mark.parametrize(("target", "answer", "variables"), [
+    ("x^2/3", "0.333333333333333x^2", None),
+    ("x^2/3", "0.3333333333333333333333333333333333x^2", None),
+    ("1/3", "0.333333333333333", None),
+    ("sin(x)/3", "0.333333333333333333333 sin(x)", None),
+    (DEGREE_13, DEGREE_13_OFF_BY_ONE, None),
+    (DEGREE_13_FACTORED, DEGREE_13_FACTORED + "+1", None),
+    ("a^(b c)", "(a^b)^c", ["a", "b", "c"]),
+    ("x", "sqrt(x^2)", None),
+    ("x^(1/3)", "x^(2/6)+10^(-40)", None),
+    ("exp(x)", "exp(x)+exp(-100)", None),
+    ("exp(x)", "exp(x)(1+10^(-45))", None),
+    ("sin(x)", "sin(x)+sin(10^(-60))", None),
+])
+def test_never_equal_what_algebra_can_prove_different(target: str, answer: str, variables: list | None) -> None:
+    spec = E(target, variables=variables) if variables else E(target)
+    result = check(spec, answer)
+    assert result.verdict == "incorrect", result
+
+
+@pytest.mark.parametrize(("target", "answer", "variables"), [
+    ("1/sqrt(x)", "sqrt(1/x)", None),
+    ("sqrt(1/x)", "1/sqrt(x)", None),
+    ("1", "sqrt(k/m)*sqrt(m/k)", ["k", "m"]),
+    ("-log((1-x)/(x+1))", "log((x+1)/(1-x))", None),
+    ("log((x+1)/(1-x))", "-log((1-x)/(x+1))", None),
+    ("sqrt(x)*sqrt(y)", "sqrt(x y)", None),
+    ("x", "(sqrt(x))^2", None),
+    ("x^2/3", "x^2/3.0", None),
+    (DEGREE_13_FACTORED, "".join(f"(x-{k})" for k in range(13, 0, -1)), None),
+    (DEGREE_13_FACTORED, "-" + "".join(f"({k}-x)" for k in range(1, 14)), None),
+    ("exp(x)", "exp(x)(1+10^(-45))-exp(x)/10^45", None),
+    ("(x+10^50)^2", "x^2 + 2*10^50 x + 10^100", None),
+    ("asin(x) + acos(x)", "pi/2", None),
+    ("log(8)/log(2)", "3", None),
+])
+def test_equal_real_expressions_are_accepted(target: str, answer: str, variables: list | None) -> None:
+    spec = E(target, variables=variables) if variables else E(target)
+    result = check(spec, answer)
+    assert result.verdict == "correct", result
+
+
+# --------------------------------------------------------------------------------------------- forms
+
+
+@pytest.mark.parametrize(("spec", "answer", "note"), [
+    (E("2x+1", required_form="factored"), "2(x+0.5)", "correct"),
+    (E("24x-6", required_form="factored"), "24(x-1/4)", "correct"),
+    (E("6(4x-1)", required_form="factored"), "6(4x-1)", "correct"),
+    (E("(x-2)^2", required_form="factored"), "x(x-4+4/x)", "equivalent_wrong_form"),
+    (E("2x+4", required_form="factored"), "(2x+4)", "equivalent_wrong_form"),
+    (E("5^(3/2)/x", required_form="single_fraction"), "5^(3/2)/x", "correct"),
+    (E("5^(3/2)", required_form="single_fraction"), "5^(3/2)", "correct"),
+    (E("x^(-1)+1", required_form="single_fraction"), "x^(-1)+1", "equivalent_wrong_form"),
+    (E("1/x+1/y", required_form="single_fraction"), "(x+y)/(xy)", "correct"),
+])
+def test_forms(spec: dict, answer: str, note: str) -> None:
+    assert check(spec, answer).answer_note == note
