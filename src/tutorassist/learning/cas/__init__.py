@@ -19,7 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from tutorassist.learning.cas import limits
 from tutorassist.learning.cas.verdict import FEEDBACK, NOTES, Preview, Verdict, invalid
 
-__all__ = ["FEEDBACK", "NOTES", "InvalidSpec", "Preview", "Verdict", "check", "preview", "validate_spec"]
+__all__ = ["FEEDBACK", "NOTES", "InvalidSpec", "Preview", "Verdict", "check", "check_async", "preview", "validate_spec"]
 
 _LOCAL_TYPES = {"multiple_choice", "text"}
 """Checked in the calling process: no sympy, nothing that can blow up."""
@@ -93,9 +93,24 @@ def check(
             return invalid("timeout")
         except limits.TooComplex:
             return invalid("too_complex")
+        except limits.Busy:
+            return invalid("busy")
     if "spec_error" in result:
         raise InvalidSpec(result["spec_error"])
     return Verdict(**result["verdict"])
+
+
+async def check_async(
+    spec: dict | BaseModel,
+    answer: str,
+    *,
+    question_expression: str | None = None,
+    timeout: float | None = None,
+) -> Verdict:
+    """`check` in a thread, for async callers: waiting for a worker never blocks the event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(check, spec, answer, question_expression=question_expression, timeout=timeout)
 
 
 def preview(answer: str, answer_type: str, *, timeout: float | None = None) -> Preview:
@@ -111,3 +126,5 @@ def preview(answer: str, answer_type: str, *, timeout: float | None = None) -> P
         return Preview(False, "timeout", FEEDBACK["timeout"])
     except limits.TooComplex:
         return Preview(False, "too_complex", FEEDBACK["too_complex"])
+    except limits.Busy:
+        return Preview(False, "busy", FEEDBACK["busy"])
