@@ -12,6 +12,7 @@ process with a hard time limit), engine (dispatch, runs in the worker), verdict 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -20,6 +21,8 @@ from tutorassist.learning.cas import limits
 from tutorassist.learning.cas.verdict import FEEDBACK, NOTES, Preview, Verdict, invalid
 
 __all__ = ["FEEDBACK", "NOTES", "InvalidSpec", "Preview", "Verdict", "check", "check_async", "preview", "validate_spec"]
+
+_log = logging.getLogger(__name__)
 
 _LOCAL_TYPES = {"multiple_choice", "text"}
 """Checked in the calling process: no sympy, nothing that can blow up."""
@@ -97,6 +100,8 @@ def check(
             return invalid("busy")
     if "spec_error" in result:
         raise InvalidSpec(result["spec_error"])
+    if "fault" in result:
+        _log.error("answer checker fault on %r for %s: %s", answer[:200], spec_dict["type"], result["fault"])
     return Verdict(**result["verdict"])
 
 
@@ -121,10 +126,13 @@ def preview(answer: str, answer_type: str, *, timeout: float | None = None) -> P
     if early is not None:
         return Preview(False, early.answer_note, early.feedback)
     try:
-        return Preview(**limits.run_limited(engine.preview_payload, (answer, answer_type), timeout))
+        result = limits.run_limited(engine.preview_payload, (answer, answer_type), timeout)
     except limits.Timeout:
         return Preview(False, "timeout", FEEDBACK["timeout"])
     except limits.TooComplex:
         return Preview(False, "too_complex", FEEDBACK["too_complex"])
     except limits.Busy:
         return Preview(False, "busy", FEEDBACK["busy"])
+    if "fault" in result:
+        _log.error("answer checker fault on %r (preview, %s): %s", answer[:200], answer_type, result.pop("fault"))
+    return Preview(**result)

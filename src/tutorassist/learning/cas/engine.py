@@ -45,6 +45,8 @@ def check_payload(spec: dict, answer: str, question_expression: str | None) -> d
         return {"verdict": invalid("too_complex").to_dict()}
     except limits.Timeout:
         return {"verdict": invalid("timeout").to_dict()}
+    except Exception as exc:  # a fault of the checker: the student gets a verdict, the caller logs the fault
+        return {"verdict": invalid("not_checkable").to_dict(), "fault": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def preview_payload(answer: str, answer_type: str) -> dict[str, Any]:
@@ -58,6 +60,9 @@ def preview_payload(answer: str, answer_type: str) -> dict[str, Any]:
         latex, parsed = _interpret(answer, answer_type)
     except (limits.TooComplex, RecursionError, MemoryError, OverflowError):
         return Preview(False, "too_complex", FEEDBACK["too_complex"]).to_dict()
+    except Exception as exc:  # a fault of the checker, as in check_payload
+        return {**Preview(False, "not_checkable", FEEDBACK["not_checkable"]).to_dict(),
+                "fault": f"{type(exc).__name__}: {exc}"[:500]}
     message = "Your answer was interpreted as shown." if latex else "OK."
     return Preview(True, None, message, latex, to_mathml(latex), parsed).to_dict()
 

@@ -42,6 +42,9 @@ def check_size(node: Node) -> Fraction | None:
     if kind == "mul":
         values = [check_size(child) for _, child in node[1]]
         if any(v is None for v in values):
+            constants = [v for v in values if v is not None and v != 0]
+            if sum(_digits(v) for v in constants) > limits.MAX_DIGITS:  # the numeric coefficient alone is too big
+                raise limits.TooComplex("number too large")
             return None
         result = Fraction(1)
         for (op, _), v in zip(node[1], values):
