@@ -60,7 +60,8 @@ def check_cmd(
         None, "--question-expression", help="Expression answers: the expression the question asks to transform."
     ),
     file: Optional[Path] = typer.Option(
-        None, "--file", help='JSON lines of {"spec": ..., "answer": ...[, "question_expression": ...]}; "-" = stdin.'
+        None, "--file", help='JSON lines of {"spec": ..., "answer": ...[, "question_expression": ...]}; "-" = stdin. A line that '
+        'fails unexpectedly prints {"line": N, "error": ...} and the rest go on (exit 1; exit 2 for bad lines).'
     ),
 ) -> None:
     """Print one JSON verdict line per answer."""

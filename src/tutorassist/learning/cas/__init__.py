@@ -5,9 +5,11 @@ understood. See docs/answer-checking.md for the notes, forms, decisions and limi
     >>> check({"type": "expression", "value": "2x+2"}, "2(x+1)").verdict
     'correct'
 
-Modules: parsing (input -> tree -> sympy), numbers, expressions (equivalence and forms), relations (equations,
-inequalities), collections (sets, lists, intervals), choice, text, limits (length/depth/size limits and the worker
-process with a hard time limit), engine (dispatch, runs in the worker), verdict (result types).
+Modules: parsing (input -> tree -> sympy; the facade of tokens, grammar, sizes, render, splitting), kinds (is the
+input of the right kind: shared by grading and preview), numbers, expressions (forms), equivalence (are two
+expressions equal), relations (equations, inequalities), collections (sets, lists, intervals), choice, text, limits
+(length/depth/size limits and the bounded pool of worker processes with a hard time limit), engine (dispatch, runs in
+the worker), verdict (result types).
 """
 
 from __future__ import annotations
