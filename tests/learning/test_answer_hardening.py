@@ -222,3 +222,39 @@ def test_equal_real_expressions_are_accepted(target: str, answer: str, variables
 ])
 def test_forms(spec: dict, answer: str, note: str) -> None:
     assert check(spec, answer).answer_note == note
+
+
+# --------------------------------------------------------------------------------------------- one kind verdict
+
+WRONG_KIND = [
+    ("number", "2x", "not_a_number"),
+    ("number", "1/0", "division_by_zero"),
+    ("expression", "x + 1 = 0", "not_an_expression"),
+    ("expression", "1/(x-x)", "division_by_zero"),
+    ("equation", "2", "not_an_equation"),
+    ("equation", "x > 3", "not_an_equation"),
+    ("equation", "x = 1/0", "division_by_zero"),
+    ("inequality", "x = 4", "not_an_inequality"),
+    ("inequality", "5", "not_an_inequality"),
+    ("set", "{1,,2}", "unparseable"),
+    ("set", "{1, x > 2}", "unparseable"),
+    ("list", "[1, 1/0]", "unparseable"),
+    ("interval", "x >= 1", "not_an_interval"),
+    ("interval", "[1, x]", "unparseable"),
+]
+
+
+@pytest.mark.parametrize(("answer_type", "answer", "note"), WRONG_KIND)
+def test_preview_and_grading_refuse_the_same_wrong_kind(answer_type: str, answer: str, note: str) -> None:
+    graded = check(SPECS[answer_type], answer)
+    shown = preview(answer, answer_type)
+    assert (graded.verdict, graded.answer_note) == ("invalid", note)
+    assert (shown.ok, shown.answer_note, shown.message) == (False, note, graded.feedback)
+
+
+@pytest.mark.parametrize("answer_type", sorted(SPECS))
+def test_preview_and_grading_accept_the_same_right_kind(answer_type: str) -> None:
+    answer = {"number": "2.5", "expression": "x+1", "equation": "x = 3", "inequality": "x > 4", "set": "{1, 2}",
+              "list": "[1, 2]", "interval": "(0, 1]"}[answer_type]
+    assert check(SPECS[answer_type], answer).verdict == "correct"
+    assert preview(answer, answer_type).ok
