@@ -78,3 +78,35 @@ def test_any_input_gets_a_verdict_never_an_exception(answer_type: str) -> None:
                 assert shown.answer_note == result.answer_note, (answer, result, shown)
 
     run()
+
+
+# --------------------------------------------------------------------------------------------- soundness
+
+coefficients = st.lists(st.fractions(min_value=-20, max_value=20, max_denominator=12), min_size=1, max_size=16)
+perturbations = st.tuples(st.fractions(min_value=-3, max_value=3, max_denominator=10**15).filter(bool),
+                          st.integers(min_value=0, max_value=15))
+
+
+def _polynomial(coeffs: list) -> str:
+    return " + ".join(f"({c.numerator}/{c.denominator})x^{k}" for k, c in enumerate(coeffs))
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(coeffs=coefficients, perturbation=perturbations, roots=st.lists(st.integers(-9, 9), min_size=0, max_size=6))
+def test_a_polynomial_identity_cannot_be_faked(coeffs: list, perturbation: tuple, roots: list) -> None:
+    """A polynomial (times a product of linear factors, unexpanded) equals itself written otherwise, and never equals
+    it changed by any non-zero term, however small (down to 1e-15)."""
+    product = "".join(f"(x-({r}))" for r in roots) or "1"
+    target = f"({_polynomial(coeffs)}){product}"
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    expanded = sp.expand(sp.Add(*[sp.Rational(c.numerator, c.denominator) * x**k for k, c in enumerate(coeffs)])
+                         * sp.Mul(*[x - r for r in roots]))
+    same = " + ".join(f"({sp.Rational(t.as_coeff_Mul()[0])})*({t.as_coeff_Mul()[1]})" for t in sp.Add.make_args(expanded))
+    spec = {"type": "expression", "value": target}
+    if expanded != 0:
+        assert check(spec, same.replace("**", "^")).verdict == "correct"
+    amount, power = perturbation
+    changed = f"{target} + ({amount.numerator}/{amount.denominator})x^{power}"
+    assert check(spec, changed).verdict == "incorrect"
