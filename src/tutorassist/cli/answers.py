@@ -6,7 +6,9 @@
 Each verdict is printed as one JSON line. With --file, every line is {"spec": ..., "answer": ...} (optionally
 "question_expression"); a bad line (bad JSON, missing keys, invalid spec) is reported on stderr naming its line
 number, the other lines are still checked (and printed in order, the bad line printing nothing), and the exit code is
-2 if any line was bad. Exit code 2 also for an invalid --spec; no tracebacks.
+2 if any line was bad. An unexpected error while checking or printing one line (a fault of the checker, not of the
+line) prints {"line": N, "error": "..."} in that line's place and the batch goes on; the exit code is then 1 (2 if a
+line was also bad). Exit code 2 also for an invalid --spec; no tracebacks.
 """
 
 from __future__ import annotations
@@ -30,13 +32,23 @@ def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
 
 
+class _BadLine(ValueError):
+    """The input itself is wrong (not the checker)."""
+
+
+def _report_error(number: int, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}"
+    typer.echo(json.dumps({"line": number, "error": message}))  # ASCII-escaped: it must always be writable
+    _fail(f"line {number}: unexpected error: {message}")
+
+
 def _check_one(spec: Any, answer: Any, question_expression: Any) -> dict:
     from tutorassist.learning.cas import check
 
     if not isinstance(answer, str):
-        raise ValueError('"answer" must be a string')
+        raise _BadLine('"answer" must be a string')
     if question_expression is not None and not isinstance(question_expression, str):
-        raise ValueError('"question_expression" must be a string')
+        raise _BadLine('"question_expression" must be a string')
     return check(spec, answer, question_expression=question_expression).to_dict()
 
 
@@ -48,7 +60,8 @@ def check_cmd(
         None, "--question-expression", help="Expression answers: the expression the question asks to transform."
     ),
     file: Optional[Path] = typer.Option(
-        None, "--file", help='JSON lines of {"spec": ..., "answer": ...[, "question_expression": ...]}; "-" = stdin.'
+        None, "--file", help='JSON lines of {"spec": ..., "answer": ...[, "question_expression": ...]}; "-" = stdin. A line that '
+        'fails unexpectedly prints {"line": N, "error": ...} and the rest go on (exit 1; exit 2 for bad lines).'
     ),
 ) -> None:
     """Print one JSON verdict line per answer."""
@@ -63,30 +76,41 @@ def check_cmd(
         except OSError as exc:
             _fail(f"cannot read {file}: {exc.strerror}")
             raise typer.Exit(2) from None
-        bad = 0
+        bad = errored = 0
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
                 if not isinstance(item, dict) or "spec" not in item or "answer" not in item:
-                    raise ValueError('expected an object with "spec" and "answer"')
+                    raise _BadLine('expected an object with "spec" and "answer"')
                 unknown = set(item) - {"spec", "answer", "question_expression"}
                 if unknown:
-                    raise ValueError(f"unknown keys {sorted(unknown)}")
+                    raise _BadLine(f"unknown keys {sorted(unknown)}")
                 verdict = _check_one(item["spec"], item["answer"], item.get("question_expression"))
             except json.JSONDecodeError as exc:
                 bad += 1
                 _fail(f"line {number}: not valid JSON ({exc.msg})")
                 continue
-            except (InvalidSpec, ValueError) as exc:
+            except (InvalidSpec, _BadLine) as exc:
                 bad += 1
                 _fail(f"line {number}: {exc}")
                 continue
-            typer.echo(json.dumps(verdict, ensure_ascii=False))
+            except Exception as exc:  # a fault of the checker: report it in this line's place and go on
+                errored += 1
+                _report_error(number, exc)
+                continue
+            try:
+                typer.echo(json.dumps(verdict, ensure_ascii=False))
+            except Exception as exc:  # e.g. a lone surrogate in the answer cannot be written as UTF-8
+                errored += 1
+                _report_error(number, exc)
         if bad:
             _fail(f"{bad} bad line{'s' if bad != 1 else ''}")
-            raise typer.Exit(2)
+        if errored:
+            _fail(f"{errored} line{'s' if errored != 1 else ''} could not be checked")
+        if bad or errored:
+            raise typer.Exit(2 if bad else 1)
         return
     if spec is None or answer is None:
         _fail("give --spec and --answer, or --file")
@@ -98,10 +122,17 @@ def check_cmd(
         raise typer.Exit(2) from None
     try:
         verdict = _check_one(spec_value, answer, question_expression)
-    except (InvalidSpec, ValueError) as exc:
+    except (InvalidSpec, _BadLine) as exc:
         _fail(str(exc))
         raise typer.Exit(2) from None
-    typer.echo(json.dumps(verdict, ensure_ascii=False))
+    except Exception as exc:  # a fault of the checker: one message, no traceback
+        _fail(f"the answer could not be checked: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    try:
+        typer.echo(json.dumps(verdict, ensure_ascii=False))
+    except Exception as exc:  # e.g. a lone surrogate in the answer cannot be written as UTF-8
+        _fail(f"the verdict could not be written: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,12 @@ from fsrs import Card, Rating, Scheduler, State
 FAST_SECONDS_DEFAULT = 30
 EASE_START = Decimal("2.5")
 EASE_FLOOR = Decimal("1.3")
+EASE_CEILING = Decimal("5.0")
+"""Ease stops growing here: beyond it the interval cap arrives after a few more reviews anyway, and the column
+(numeric(5,3)) could not hold what hundreds of perfect reviews would reach."""
+MAX_INTERVAL_DAYS = 36500
+"""No card is scheduled more than 100 years ahead (as py-fsrs's maximum_interval): without a cap, ceil(I·EF) leaves
+Python's date range after 13-17 perfect reviews in a row."""
 
 
 def sm2_quality(verdict: str, hints_viewed: int, time_spent_seconds: int | None,
@@ -58,12 +64,15 @@ class Sm2Card:
 
 
 def sm2_review(card: Sm2Card, quality: int, now: datetime) -> Sm2Card:
-    """SuperMemo-2: ease += 0.1 − (5−q)(0.08 + (5−q)·0.02), floor 1.3; intervals 1, 6, then ceil(I·EF);
-    a quality below 3 resets the repetitions and makes the card due again at once (counted as a lapse)."""
+    """SuperMemo-2: ease += 0.1 − (5−q)(0.08 + (5−q)·0.02), kept within 1.3..5.0; intervals 1, 6, then ceil(I·EF)
+    up to MAX_INTERVAL_DAYS; a quality below 3 resets the repetitions and makes the card due again at once (counted
+    as a lapse). A review before the due date counts like one on it: the interval grows from the scheduled interval,
+    not from the time elapsed."""
     if not 0 <= quality <= 5:
         raise ValueError("SM-2 quality is 0..5")
     miss = 5 - quality
-    ease = max(EASE_FLOOR, card.ease_factor + Decimal("0.1") - miss * (Decimal("0.08") + miss * Decimal("0.02")))
+    ease = card.ease_factor + Decimal("0.1") - miss * (Decimal("0.08") + miss * Decimal("0.02"))
+    ease = min(EASE_CEILING, max(EASE_FLOOR, ease))
     if quality < 3:
         return replace(card, ease_factor=ease, interval_days=0, repetitions=0, lapses=card.lapses + 1, due_at=now)
     repetitions = card.repetitions + 1
@@ -72,7 +81,7 @@ def sm2_review(card: Sm2Card, quality: int, now: datetime) -> Sm2Card:
     elif repetitions == 2:
         interval = 6
     else:
-        interval = math.ceil(card.interval_days * ease)
+        interval = min(MAX_INTERVAL_DAYS, math.ceil(card.interval_days * ease))
     return replace(card, ease_factor=ease, interval_days=interval, repetitions=repetitions,
                    due_at=now + timedelta(days=interval))
 
@@ -89,7 +98,7 @@ class FsrsCard:
 
 def fsrs_scheduler(desired_retention: float = 0.9) -> Scheduler:
     # No fuzzing: a student's schedule is reproducible from their review events.
-    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False, maximum_interval=MAX_INTERVAL_DAYS)
 
 
 def fsrs_review(card: FsrsCard, rating: Rating, now: datetime, desired_retention: float = 0.9,

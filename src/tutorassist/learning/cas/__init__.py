@@ -5,13 +5,16 @@ understood. See docs/answer-checking.md for the notes, forms, decisions and limi
     >>> check({"type": "expression", "value": "2x+2"}, "2(x+1)").verdict
     'correct'
 
-Modules: parsing (input -> tree -> sympy), numbers, expressions (equivalence and forms), relations (equations,
-inequalities), collections (sets, lists, intervals), choice, text, limits (length/depth/size limits and the worker
-process with a hard time limit), engine (dispatch, runs in the worker), verdict (result types).
+Modules: parsing (input -> tree -> sympy; the facade of tokens, grammar, sizes, render, splitting), kinds (is the
+input of the right kind: shared by grading and preview), numbers, expressions (forms), equivalence (are two
+expressions equal), relations (equations, inequalities), collections (sets, lists, intervals), choice, text, limits
+(length/depth/size limits and the bounded pool of worker processes with a hard time limit), engine (dispatch, runs in
+the worker), verdict (result types).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -19,7 +22,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from tutorassist.learning.cas import limits
 from tutorassist.learning.cas.verdict import FEEDBACK, NOTES, Preview, Verdict, invalid
 
-__all__ = ["FEEDBACK", "NOTES", "InvalidSpec", "Preview", "Verdict", "check", "preview", "validate_spec"]
+__all__ = ["FEEDBACK", "NOTES", "InvalidSpec", "Preview", "Verdict", "check", "check_async", "preview", "validate_spec"]
+
+_log = logging.getLogger(__name__)
 
 _LOCAL_TYPES = {"multiple_choice", "text"}
 """Checked in the calling process: no sympy, nothing that can blow up."""
@@ -93,9 +98,26 @@ def check(
             return invalid("timeout")
         except limits.TooComplex:
             return invalid("too_complex")
+        except limits.Busy:
+            return invalid("busy")
     if "spec_error" in result:
         raise InvalidSpec(result["spec_error"])
+    if "fault" in result:
+        _log.error("answer checker fault on %r for %s: %s", answer[:200], spec_dict["type"], result["fault"])
     return Verdict(**result["verdict"])
+
+
+async def check_async(
+    spec: dict | BaseModel,
+    answer: str,
+    *,
+    question_expression: str | None = None,
+    timeout: float | None = None,
+) -> Verdict:
+    """`check` in a thread, for async callers: waiting for a worker never blocks the event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(check, spec, answer, question_expression=question_expression, timeout=timeout)
 
 
 def preview(answer: str, answer_type: str, *, timeout: float | None = None) -> Preview:
@@ -106,8 +128,13 @@ def preview(answer: str, answer_type: str, *, timeout: float | None = None) -> P
     if early is not None:
         return Preview(False, early.answer_note, early.feedback)
     try:
-        return Preview(**limits.run_limited(engine.preview_payload, (answer, answer_type), timeout))
+        result = limits.run_limited(engine.preview_payload, (answer, answer_type), timeout)
     except limits.Timeout:
         return Preview(False, "timeout", FEEDBACK["timeout"])
     except limits.TooComplex:
         return Preview(False, "too_complex", FEEDBACK["too_complex"])
+    except limits.Busy:
+        return Preview(False, "busy", FEEDBACK["busy"])
+    if "fault" in result:
+        _log.error("answer checker fault on %r (preview, %s): %s", answer[:200], answer_type, result.pop("fault"))
+    return Preview(**result)

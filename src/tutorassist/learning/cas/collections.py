@@ -63,12 +63,7 @@ def _dedupe(values: list) -> list:
     return out
 
 
-def check_collection(spec: dict, answer: str) -> Verdict:
-    kind = spec["type"]
-    try:
-        target = [_element(e)[0] for e in spec["elements"]]
-    except _BadElement as exc:
-        raise SpecError(f"the specification's element {exc.item!r} could not be parsed: {exc.message}") from exc
+def _parse_items(answer: str, kind: str) -> tuple[list, list[str]] | Verdict:
     items = parsing.collection_items(answer, kind)
     if any(not item for item in items):
         return invalid("unparseable", "Your answer could not be understood: an element is empty (check the commas).")
@@ -76,6 +71,25 @@ def check_collection(spec: dict, answer: str) -> Verdict:
         parsed_items = [_element(item) for item in items]
     except _BadElement as exc:
         return invalid("unparseable", f"Your answer could not be understood: in '{exc.item[:40]}', {exc.message}.")
+    return parsed_items, items
+
+
+def collection_refusal(answer: str, kind: str) -> Verdict | None:
+    """The invalid verdict for an answer that is not a set/list of values (see kinds.py), or None."""
+    parsed = _parse_items(answer, kind)
+    return parsed if isinstance(parsed, Verdict) else None
+
+
+def check_collection(spec: dict, answer: str) -> Verdict:
+    kind = spec["type"]
+    try:
+        target = [_element(e)[0] for e in spec["elements"]]
+    except _BadElement as exc:
+        raise SpecError(f"the specification's element {exc.item!r} could not be parsed: {exc.message}") from exc
+    parsed = _parse_items(answer, kind)
+    if isinstance(parsed, Verdict):
+        return parsed
+    parsed_items, items = parsed
     values = [v for v, _ in parsed_items]
     opener, closer = ("\\left\\{", "\\right\\}") if kind == "set" else ("\\left[", "\\right]")
     latex = opener + ", ".join(l for _, l in parsed_items) + closer if items else ("\\emptyset" if kind == "set" else "\\left[\\right]")
@@ -147,6 +161,23 @@ def _as_set(intervals: list) -> Any:
     return sp.Union(*[sp.Interval(lo, hi, not lc, not hc) for lo, hi, lc, hc, _ in intervals]) if intervals else sp.S.EmptySet
 
 
+def _read_intervals(answer: str) -> list | Verdict:
+    try:
+        return parse_intervals(answer)
+    except _NotInterval:
+        return invalid("not_an_interval")
+    except parsing.ParseError as exc:
+        return invalid("unparseable", f"Your answer could not be understood: {exc}.")
+    except DivisionByZero:
+        return invalid("division_by_zero")
+
+
+def interval_refusal(answer: str) -> Verdict | None:
+    """The invalid verdict for an answer that is not in interval notation (see kinds.py), or None."""
+    given = _read_intervals(answer)
+    return given if isinstance(given, Verdict) else None
+
+
 def check_interval(spec: dict, answer: str) -> Verdict:
     import sympy as sp
 
@@ -154,14 +185,9 @@ def check_interval(spec: dict, answer: str) -> Verdict:
         target = parse_intervals(spec["value"])
     except Exception as exc:
         raise SpecError(f"the specification's interval {spec['value']!r} could not be parsed") from exc
-    try:
-        given = parse_intervals(answer)
-    except _NotInterval:
-        return invalid("not_an_interval")
-    except parsing.ParseError as exc:
-        return invalid("unparseable", f"Your answer could not be understood: {exc}.")
-    except DivisionByZero:
-        return invalid("division_by_zero")
+    given = _read_intervals(answer)
+    if isinstance(given, Verdict):
+        return given
     latex = " \\cup ".join(i[4] for i in given) if given else "\\emptyset"
     parsed = {"kind": "interval", "intervals": [[str(lo), str(hi), lc, hc] for lo, hi, lc, hc, _ in given]}
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutorassist.learning.cas import choice, collections, expressions, limits, numbers, parsing, relations, text
+from tutorassist.learning.cas import choice, collections, expressions, kinds, limits, numbers, parsing, relations, text
 from tutorassist.learning.cas.expressions import SpecError
-from tutorassist.learning.cas.verdict import Preview, Verdict, invalid, to_mathml
+from tutorassist.learning.cas.verdict import FEEDBACK, Preview, Verdict, invalid, to_mathml
+
+ANSWER_TYPES = ("number", "expression", "equation", "inequality", "set", "list", "interval", "multiple_choice", "text")
 
 
 def _check(spec: dict, answer: str, question_expression: str | None) -> Verdict:
     kind = spec["type"]
+    refused = kinds.refusal(kind, answer, spec.get("variables") or ())
+    if refused is not None:
+        return refused
     if kind == "number":
         return numbers.check(spec, answer)
     if kind == "expression":
@@ -40,57 +45,44 @@ def check_payload(spec: dict, answer: str, question_expression: str | None) -> d
         return {"verdict": invalid("too_complex").to_dict()}
     except limits.Timeout:
         return {"verdict": invalid("timeout").to_dict()}
+    except Exception as exc:  # a fault of the checker: the student gets a verdict, the caller logs the fault
+        return {"verdict": invalid("not_checkable").to_dict(), "fault": f"{type(exc).__name__}: {exc}"[:500]}
 
 
 def preview_payload(answer: str, answer_type: str) -> dict[str, Any]:
+    if answer_type not in ANSWER_TYPES:
+        return Preview(False, "unknown_type", f"unknown answer type {answer_type!r}").to_dict()
     try:
+        refused = kinds.refusal(answer_type, answer)
+        if refused is not None:
+            return Preview(False, refused.answer_note, refused.feedback, refused.interpreted_as,
+                           refused.interpreted_mathml).to_dict()
         latex, parsed = _interpret(answer, answer_type)
-    except parsing.ParseError as exc:
-        return Preview(False, "unparseable", f"Not understood: {exc}.").to_dict()
     except (limits.TooComplex, RecursionError, MemoryError, OverflowError):
-        return Preview(False, "too_complex", "Too complex to check.").to_dict()
-    except expressions.DivisionByZero:
-        return Preview(False, "division_by_zero", "Your answer divides by zero.").to_dict()
-    except _Refused as exc:
-        return Preview(False, exc.note, exc.message).to_dict()
+        return Preview(False, "too_complex", FEEDBACK["too_complex"]).to_dict()
+    except Exception as exc:  # a fault of the checker, as in check_payload
+        return {**Preview(False, "not_checkable", FEEDBACK["not_checkable"]).to_dict(),
+                "fault": f"{type(exc).__name__}: {exc}"[:500]}
     message = "Your answer was interpreted as shown." if latex else "OK."
     return Preview(True, None, message, latex, to_mathml(latex), parsed).to_dict()
 
 
-class _Refused(Exception):
-    def __init__(self, note: str, message: str):
-        super().__init__(message)
-        self.note, self.message = note, message
-
-
 def _interpret(answer: str, answer_type: str) -> tuple[str | None, Any]:
+    """LaTeX and parsed form of an answer `kinds.refusal` accepted."""
     if answer_type == "number":
-        latex, parsed, note = numbers.preview(answer)
-        if note is not None:
-            if note == "unparseable":
-                parsing.parse(answer)  # raises with the reason
-            raise _Refused(note, "Please give a single number." if note == "not_a_number" else note)
+        latex, parsed, _ = numbers.preview(answer)
         return latex, parsed
     if answer_type in ("expression", "equation", "inequality"):
-        node = parsing.parse(answer)
-        if answer_type == "expression":
-            node = expressions.parse_expression(answer, [])
+        node = parsing.parse(answer) if answer_type != "expression" else expressions.parse_expression(answer, [])
         value = None if node[0] == "rel" else str(expressions.evaluate(node))
         return parsing.latex_of(node), {"kind": answer_type, "sympy": value}
     if answer_type in ("set", "list"):
-        spec = {"type": answer_type, "elements": ["0"]}
-        verdict = collections.check_collection(spec, answer)
-        if verdict.verdict == "invalid":
-            raise _Refused(verdict.answer_note, verdict.feedback)
+        verdict = collections.check_collection({"type": answer_type, "elements": ["0"]}, answer)
         return verdict.interpreted_as, verdict.parsed
     if answer_type == "interval":
         verdict = collections.check_interval({"type": "interval", "value": "(0, 1)"}, answer)
-        if verdict.verdict == "invalid":
-            raise _Refused(verdict.answer_note, verdict.feedback)
         return verdict.interpreted_as, verdict.parsed
     if answer_type == "text":
         return None, {"kind": "text", "normalized": text.normalize(answer)}
-    if answer_type == "multiple_choice":
-        ids = [p for p in answer.replace(";", ",").replace(" ", ",").split(",") if p]
-        return None, {"kind": "multiple_choice", "ids": ids}
-    raise _Refused("unknown_type", f"unknown answer type {answer_type!r}")
+    ids = [p for p in answer.replace(";", ",").replace(" ", ",").split(",") if p]
+    return None, {"kind": "multiple_choice", "ids": ids}

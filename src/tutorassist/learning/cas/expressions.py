@@ -1,19 +1,19 @@
 """Expression answers: algebraic equivalence, then the required form.
 
-Equivalence: the difference a - t is first evaluated at a few fixed rational points of mixed sign (30 digits); a
-clear non-zero value there proves non-equivalence quickly. Otherwise the difference is confirmed to be zero by
-`expand`, `cancel` and then `simplify`; when those are inconclusive the numeric spot check (zero at every point
-where both sides are defined) decides. Decimals are exact rationals, so 0.5 and 1/2 are equivalent.
+Equivalence: see equivalence.py (exact for rational functions; elsewhere sampled where both sides are real, then
+proved by sympy or by enough agreeing points). Decimals are exact rationals, so 0.5 and 1/2 are equivalent.
 
 Forms (`required_form`), judged on the tree as typed (sympy would distribute `2(x+1)` on evaluation):
 - factored: a product of factors (powers allowed) each irreducible over Q - a polynomial factor whose
-  `factor_list` has a single factor of multiplicity 1 and content ±1 (so `(2x+4)(x-1)` is not fully factored);
+  `factor_list` has a single factor of multiplicity 1 and no integer content (so `(2x+4)(x-1)` is not fully
+  factored, `2(x+0.5)` and `24(x-1/4)` are); a sum with a fraction in it (`x(x-4+4/x)`) is not; other
   non-polynomial factors count as irreducible; an irreducible sum (`x^2+1`) is itself factored.
 - expanded: no sum multiplied by anything (constants included: `(x+1)/2`, `2(x+1)`, `-(x+1)`) and no power of a sum
   with a positive integer exponent, anywhere; dividing by a non-constant is allowed.
 - simplified: heuristic: the answer uses no more variable occurrences, then no more tree nodes, than the simplest of
   the target as written and `simplify(target)` (so `x+x` is not simplified but `2x` and `2(x+1)` are).
-- single_fraction: no division at all, or one numerator over one denominator neither of which divides.
+- single_fraction: no division at all, or one numerator over one denominator neither of which divides (a fraction
+  in an exponent, `5^(3/2)`, is not a division).
 - lowest_terms: a single fraction whose numerator and denominator have gcd 1 (polynomial gcd; integer gcd for
   numbers) and no decimal literals (`0.5` is not a fraction in lowest terms).
 An equivalent answer in the wrong form scores FORM_PARTIAL_SCORE (0.5) with verdict `incorrect` and note
@@ -22,18 +22,14 @@ An equivalent answer in the wrong form scores FORM_PARTIAL_SCORE (0.5) with verd
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from tutorassist.learning.cas import parsing
+from tutorassist.learning.cas.equivalence import equivalent
 from tutorassist.learning.cas.parsing import Node
 from tutorassist.learning.cas.verdict import Verdict, invalid, make
 
 FORM_PARTIAL_SCORE = 0.5
-_POINTS = 5
-_SAMPLES = [Fraction(n, d) for n, d in ((-137, 100), (61, 100), (223, 100), (-29, 100), (171, 100), (-257, 100),
-                                         (43, 100), (311, 100))]
-"""Fixed sample points, mixed signs (so `ln(x^2)` and `2 ln(x)` differ at a negative point); reproducible."""
 
 
 class SpecError(ValueError):
@@ -44,6 +40,10 @@ class DivisionByZero(ValueError):
     pass
 
 
+class NotAnExpression(ValueError):
+    """An equation or inequality where an expression was expected."""
+
+
 def evaluate(node: Node) -> Any:
     import sympy as sp
 
@@ -51,70 +51,6 @@ def evaluate(node: Node) -> Any:
     if value.has(sp.zoo, sp.nan) or (value.is_number and value.has(sp.oo, -sp.oo) and False):
         raise DivisionByZero()
     return value
-
-
-def _is_small(value: Any, scale: float) -> bool | None:
-    try:
-        c = complex(value)
-    except (TypeError, ValueError):
-        return None
-    if c != c or abs(c) == float("inf"):
-        return None
-    return abs(c) <= 1e-9 * (1.0 + scale)
-
-
-def numeric_zero(diff: Any, a: Any, b: Any) -> bool | None:
-    """True if diff is ~0 at every valid sample point, False if clearly non-zero at one, None if never defined."""
-    import sympy as sp
-
-    symbols = sorted(diff.free_symbols | a.free_symbols | b.free_symbols, key=str)
-    valid = 0
-    for i in range(len(_SAMPLES)):
-        subs = {s: sp.Rational(*_SAMPLES[(i + 3 * j) % len(_SAMPLES)].as_integer_ratio()) for j, s in enumerate(symbols)}
-        try:
-            d = diff.evalf(30, subs=subs)
-            scale_value = a.evalf(15, subs=subs)
-            scale = abs(complex(scale_value))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-            continue
-        small = _is_small(d, scale if scale == scale and scale != float("inf") else 0.0)
-        if small is None:
-            continue
-        if not small:
-            return False
-        valid += 1
-        if valid >= _POINTS or not symbols:
-            return True
-    return True if valid else None
-
-
-def equivalent(a: Any, b: Any) -> bool:
-    import sympy as sp
-
-    if a == b:
-        return True
-    if isinstance(a, sp.Tuple) or isinstance(b, sp.Tuple):
-        return (
-            isinstance(a, sp.Tuple) and isinstance(b, sp.Tuple) and len(a) == len(b)
-            and all(equivalent(x, y) for x, y in zip(a, b))
-        )
-    if a.has(sp.oo, -sp.oo) or b.has(sp.oo, -sp.oo):
-        return bool(a == b)
-    diff = a - b
-    if diff == 0:
-        return True
-    if diff.is_Rational:
-        return False
-    numeric = numeric_zero(diff, a, b)
-    if numeric is False:
-        return False
-    for transform in (sp.expand, sp.cancel, sp.simplify):
-        try:
-            if transform(diff) == 0:
-                return True
-        except Exception:
-            continue
-    return numeric is True
 
 
 # --------------------------------------------------------------------------------------------- forms
@@ -158,20 +94,24 @@ def _factors(node: Node) -> list[Node]:
 
 
 def is_factored(node: Node) -> bool:
+    """Every factor irreducible over Q: a polynomial factor has one irreducible factor of multiplicity 1 and no
+    integer content to pull out (`2x+4` is not factored; `x+0.5` and `x-1/4` are); a sum that is a rational function
+    but no polynomial (`x-4+4/x`) is not a factor of a factored form."""
     import sympy as sp
 
     for factor in _factors(node):
         if _is_const(factor) or factor[0] in ("sym", "call", "fact"):
             continue
         expr = evaluate(factor)
-        try:
-            poly_ok = expr.is_polynomial(*expr.free_symbols) and expr.free_symbols
-        except Exception:
-            poly_ok = False
-        if not poly_ok:
+        symbols = sorted(expr.free_symbols, key=str)
+        if not symbols:
+            continue
+        if not expr.is_polynomial(*symbols):
+            if _strip_neg(factor)[0] == "add" and expr.is_rational_function(*symbols):
+                return False
             continue
         content, parts = sp.factor_list(expr)
-        if abs(content) != 1 or sum(m for _, m in parts) != 1:
+        if abs(sp.Rational(content).p) != 1 or sum(m for _, m in parts) != 1:
             return False
     return True
 
@@ -215,7 +155,7 @@ def _has_division(node: Node) -> bool:
     if kind == "pow":
         exponent = node[2]
         negative = exponent[0] == "neg" or (exponent[0] == "num" and exponent[1] < 0)
-        return negative or _has_division(node[1]) or _has_division(node[2])
+        return negative or _has_division(node[1])  # 5^(3/2) divides nothing: an exponent is not a fraction bar
     if kind == "neg":
         return _has_division(node[1])
     if kind == "add":
@@ -342,14 +282,14 @@ def parse_expression(text: str, variables: list[str]) -> Node:
         items, ops = node[1], node[2]
         if ops == ["="] and items[0][0] == "sym":
             return items[1]
-        raise parsing.ParseError("an expression was expected, not an equation or inequality")
+        raise NotAnExpression("an expression was expected, not an equation or inequality")
     return node
 
 
 def parse_target(text: str, variables: list[str]) -> Node:
     try:
         return parse_expression(text, variables)
-    except (parsing.ParseError, Exception) as exc:
+    except Exception as exc:
         raise SpecError(f"the specification's value {text!r} could not be parsed: {exc}") from exc
 
 
@@ -359,9 +299,9 @@ def check(spec: dict, answer: str, question_expression: str | None = None) -> Ve
     target = evaluate(target_node)
     try:
         node = parse_expression(answer, variables)
+    except NotAnExpression:
+        return invalid("not_an_expression")
     except parsing.ParseError as exc:
-        if "not an equation" in str(exc):
-            return invalid("not_an_expression")
         return invalid("unparseable", f"Your answer could not be understood: {exc}.")
     latex = parsing.latex_of(node)
     try:

@@ -7,9 +7,11 @@ before sympy evaluates anything.
 
 Everything that calls sympy then runs in a worker process with a per-call time limit (DEFAULT_TIMEOUT s ->
 `timeout`). Choice: a thread cannot be stopped, and `signal.setitimer` only works in the main thread and cannot
-interrupt long C-level big-integer work, so a small persistent pool of worker processes is used instead: each check
-is sent over a pipe to an idle worker (~1 ms overhead); a worker that does not answer in time is killed (SIGKILL) and
-replaced. Workers are plain child processes (`python -m tutorassist.learning.cas.worker`, JSON lines over pipes): no fork
+interrupt long C-level big-integer work, so a persistent pool of worker processes is used instead: each check is sent
+over a pipe to an idle worker (~1 ms overhead); a worker that does not answer in time is killed (SIGKILL) and
+replaced. The pool has one worker per CPU (TUTORASSIST_CAS_WORKERS to change it); when all are busy a check waits
+for one up to DEFAULT_WAIT s (TUTORASSIST_CAS_WAIT), then gets `busy`: concurrent checks queue rather than start a
+process each, so a burst cannot fork dozens of sympy processes on a small machine. Workers are plain child processes (`python -m tutorassist.learning.cas.worker`, JSON lines over pipes): no fork
 of the (possibly threaded) caller and no re-import of the caller's `__main__` as multiprocessing would do; a new
 worker pays the sympy import (~0.6 s) once, and a replacement is started as soon as one is killed. Workers cap their
 own address space (RLIMIT_AS, 2 GiB) where the platform allows. Set TUTORASSIST_CAS_INLINE=1 to run in the
@@ -36,7 +38,8 @@ MAX_DIGITS = 10000
 MAX_FACTORIAL = 1000
 DEFAULT_TIMEOUT = float(os.environ.get("TUTORASSIST_CAS_TIMEOUT", "1.0"))
 STARTUP_TIMEOUT = 60.0
-MAX_IDLE_WORKERS = 4
+DEFAULT_WAIT = 5.0
+"""Seconds a check waits for a free worker when all are busy (TUTORASSIST_CAS_WAIT), then `busy`."""
 
 
 class TooComplex(Exception):
@@ -138,35 +141,84 @@ class WorkerDied(Exception):
     pass
 
 
-class WorkerPool:
-    """A small pool of persistent worker processes; a worker that times out or dies is killed and replaced."""
+class Busy(Exception):
+    """Every worker stayed busy for the whole wait: the check was not run."""
 
-    def __init__(self, max_idle: int = MAX_IDLE_WORKERS):
+
+def configured_workers() -> int:
+    """TUTORASSIST_CAS_WORKERS, else one worker per CPU."""
+    raw = os.environ.get("TUTORASSIST_CAS_WORKERS", "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"TUTORASSIST_CAS_WORKERS must be a whole number of at least 1, not {raw!r}")
+    return value
+
+
+def configured_wait() -> float:
+    raw = os.environ.get("TUTORASSIST_CAS_WAIT", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_WAIT
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise ValueError(f"TUTORASSIST_CAS_WAIT must be a number of seconds (0 or more), not {raw!r}")
+    return value
+
+
+class WorkerPool:
+    """At most `size` persistent worker processes. A caller takes a free worker, or waits up to `wait` seconds for
+    one (then Busy), so concurrent checks queue instead of starting a process each. A worker that times out or dies
+    is killed and replaced within its slot, so the number of live workers never exceeds `size`."""
+
+    def __init__(self, size: int | None = None, wait: float | None = None):
+        self._size, self._wait = size, wait
+        self._slots: threading.BoundedSemaphore | None = None
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
-        self._max_idle = max_idle
         self._pid = os.getpid()
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            self._size = configured_workers()
+        return self._size
+
+    @property
+    def wait(self) -> float:
+        if self._wait is None:
+            self._wait = configured_wait()
+        return self._wait
 
     def _acquire(self) -> _Worker:
         with self._lock:
-            if self._pid != os.getpid():  # forked: the pipes belong to the parent
-                self._idle, self._pid = [], os.getpid()
+            if self._pid != os.getpid():  # forked: the pipes and slots belong to the parent
+                self._idle, self._slots, self._pid = [], None, os.getpid()
+            if self._slots is None:
+                self._slots = threading.BoundedSemaphore(self.size)
+            slots = self._slots
+        if not slots.acquire(timeout=self.wait):
+            raise Busy()
+        with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return _Worker()
+        try:
+            return _Worker()
+        except BaseException:
+            slots.release()
+            raise
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: _Worker | None) -> None:
         with self._lock:
-            if len(self._idle) < self._max_idle:
+            if worker is not None:
                 self._idle.append(worker)
-                return
-        worker.kill()
-
-    def _replace(self) -> None:
-        with self._lock:
-            if self._idle:
-                return
-        self._release(_Worker())  # starts now, so the next call need not wait as long
+            slots = self._slots
+        if slots is not None:
+            slots.release()
 
     def run(self, func: str, args: tuple, timeout: float) -> Any:
         worker = self._acquire()
@@ -180,14 +232,28 @@ class WorkerPool:
             raise
         except BaseException:
             worker.kill()
+            self._release(None)
             raise
         self._release(worker)
         return value
 
+    def _replace(self) -> None:
+        """Start the replacement of a killed worker now, in the same slot, so the next call waits less."""
+        try:
+            replacement: _Worker | None = _Worker()
+        except Exception:
+            replacement = None
+        self._release(replacement)
+
     def warm(self) -> None:
         """Start one worker now (e.g. at application start-up) so the first check does not wait for it."""
         worker = self._acquire()
-        worker.wait_ready()
+        try:
+            worker.wait_ready()
+        except BaseException:
+            worker.kill()
+            self._release(None)
+            raise
         self._release(worker)
 
     def shutdown(self) -> None:
@@ -195,6 +261,30 @@ class WorkerPool:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.kill()
+
+
+def live_worker_pids() -> list[int]:
+    """Pids of this process's live children running the worker module, whichever pool started them (Linux /proc;
+    empty elsewhere)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            if int(fields[1]) != me or fields[0] == b"Z":
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"tutorassist.learning.cas.worker" in cmdline.read():
+                    found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 POOL = WorkerPool()

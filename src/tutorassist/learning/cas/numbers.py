@@ -18,34 +18,65 @@ Precision is read from the raw string: trailing zeros count (`2.50`: 3 s.f., 2 d
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from tutorassist.learning.cas import parsing
+from tutorassist.learning.cas import limits, parsing
 from tutorassist.learning.cas.verdict import Verdict, invalid, make
 
 _DEC = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _SCI = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*\*\s*10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
 _FRAC = re.compile(r"^([+-]?)\s*(\d+)\s*/\s*(\d+)$")
 _LFRAC = re.compile(r"^([+-]?)\s*\\[dt]?frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}$")
+_BRACKETED = re.compile(r"^([+-]?)\s*\((.*)\)$", re.S)
 _PREFIX = re.compile(r"^[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*=(?![=<>])\s*")
 
 
+def _strip_brackets(text: str) -> str:
+    """`-(0.05)`, `(-0.05)`, `-(-(1/2))`: brackets around a single number, with the signs multiplied out."""
+    negative = False
+    while True:
+        m = _BRACKETED.match(text)
+        if not m or not _balanced(m.group(2)):
+            break
+        negative ^= m.group(1) == "-"
+        text = m.group(2).strip()
+    if not negative:
+        return text
+    return text[1:].lstrip() if text.startswith("-") else "-" + text.lstrip("+").lstrip()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _decimal(text: str) -> Fraction:
+    """The exact value of a decimal string; an exponent beyond limits.MAX_EXPONENT is refused like 10^1001."""
+    exponent = text.lower().partition("e")[2]
+    if exponent and abs(int(exponent)) > limits.MAX_EXPONENT:
+        raise limits.TooComplex("exponent too large")
+    return Fraction(Decimal(text))
+
+
 def read_number(text: str) -> tuple[str, Fraction, str | None]:
-    """(kind, value, raw decimal) with kind `decimal` or `fraction`; raise ParseError / ValueError."""
+    """(kind, value, raw decimal) with kind `decimal` or `fraction`; raise ValueError (not a plain number) or
+    limits.TooComplex."""
     text = parsing.normalize(text)
     text = _PREFIX.sub("", text).strip()
-    text = re.sub(r"\\left\(|\\right\)", "", text)
+    text = re.sub(r"\\left\(|\\right\)", lambda m: m.group(0)[-1], text)
     text = text.replace("\\cdot", "*").replace("\\times", "*")
-    text = re.sub(r"^([+-])\s+", r"\1", text)
+    text = _strip_brackets(re.sub(r"^([+-])\s+", r"\1", text))
     if _DEC.match(text):
-        return "decimal", Fraction(Decimal(text)), text
+        return "decimal", _decimal(text), text
     m = _SCI.match(text)
     if m:
         raw = f"{m.group(1)}e{m.group(2)}"
-        if abs(int(m.group(2))) > 10000:
-            raise ValueError("exponent too large")
-        return "decimal", Fraction(Decimal(raw)), raw
+        return "decimal", _decimal(raw), raw
     m = _FRAC.match(text) or _LFRAC.match(text)
     if m:
         sign, num, den = m.groups()
@@ -73,20 +104,36 @@ def significant_figures(raw: str) -> tuple[int, int]:
     return most, most
 
 
+def _round_half_up(value: Fraction, exponent: int) -> Fraction:
+    """`value` rounded half away from zero to a multiple of 10**exponent, exactly (no Decimal context whose precision
+    a large number would exceed)."""
+    unit = Fraction(10) ** exponent
+    steps = abs(value) / unit
+    whole = steps.numerator // steps.denominator
+    if steps - whole >= Fraction(1, 2):
+        whole += 1
+    return (whole * unit) * (1 if value >= 0 else -1)
+
+
 def _round_dp(value: Fraction, places: int) -> Fraction:
-    d = Decimal(value.numerator) / Decimal(value.denominator) if value.denominator != 1 else Decimal(value.numerator)
-    return Fraction(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return _round_half_up(value, -places)
+
+
+def _magnitude(value: Fraction) -> int:
+    """The exponent of the leading digit: 10**m <= |value| < 10**(m+1)."""
+    value = abs(value)
+    m = len(str(value.numerator)) - len(str(value.denominator))
+    while Fraction(10) ** m > value:
+        m -= 1
+    while Fraction(10) ** (m + 1) <= value:
+        m += 1
+    return m
 
 
 def _round_sf(value: Fraction, figures: int) -> Fraction:
     if value == 0:
         return value
-    from decimal import localcontext
-
-    with localcontext() as ctx:
-        ctx.prec = 200
-        d = Decimal(value.numerator) / Decimal(value.denominator)
-        return Fraction(d.quantize(Decimal(1).scaleb(d.adjusted() - figures + 1), rounding=ROUND_HALF_UP))
+    return _round_half_up(value, _magnitude(value) - figures + 1)
 
 
 def _tolerance(value: float | None) -> Fraction | None:
@@ -113,6 +160,8 @@ def parse_answer(answer: str) -> tuple[str, Fraction, str | None] | Verdict:
         return invalid("division_by_zero")
     except (ValueError, InvalidOperation):
         pass
+    except limits.TooComplex:
+        return invalid("too_complex", "That number is too large or too small to check.")
     try:
         parsing.parse(answer)
     except parsing.ParseError as exc:

@@ -14,6 +14,8 @@ FEEDBACK: dict[str, str] = {
     "too_long": "Your answer is too long.",
     "too_complex": "Your answer is too complex to check; please simplify it.",
     "timeout": "Your answer took too long to check; please write it more simply.",
+    "busy": "The answer checker is busy; please try again in a moment.",
+    "not_checkable": "Your answer could not be checked; please write it another way.",
     "unparseable": "Your answer could not be understood.",
     "division_by_zero": "Your answer divides by zero.",
     "not_a_number": "Please give a single number: a decimal such as 0.75 or a fraction such as 3/4.",

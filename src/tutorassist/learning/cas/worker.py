@@ -17,6 +17,10 @@ def main() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except Exception:  # not available on this platform
         pass
+    # Numbers are bounded before sympy sees them (limits.MAX_DIGITS) and every call has a time limit, so the
+    # interpreter's 4,300-digit guard on int <-> str conversion only turns legal answers (999^1000·999^1000) into
+    # errors here.
+    sys.set_int_max_str_digits(0)
     import sympy  # noqa: F401  (the first check must not pay the import)
 
     from tutorassist.learning.cas import engine
