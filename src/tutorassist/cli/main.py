@@ -19,7 +19,9 @@ app = typer.Typer(
         "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
         "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000).\n\n"
         "TUTORASSIST_WORKERS: server processes of `serve` (default 0: one per CPU core).\n\n"
-        "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0)."
+        "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0).\n\n"
+        "TUTORASSIST_CAS_WORKERS, TUTORASSIST_CAS_WAIT: answer-checker processes per server process (default one per "
+        "core) and seconds a check waits for a free one (default 5)."
     ),
 )
 app.add_typer(db.app, name="db")

@@ -333,6 +333,8 @@ def submit_attempt(ctx: RequestContext, ws: UUID, body: schemas.AttemptCreate) -
         except cas.InvalidSpec:
             raise Problem(409, "Conflict", "the question's answer specification cannot be checked; "
                                            "ask your tutor to fix the question") from None
+        if verdict.answer_note == "busy":  # every answer checker stayed busy: nothing is wrong with the answer
+            raise Problem(503, "Busy", verdict.feedback, headers={"Retry-After": "2"})
         if verdict.verdict == "invalid":  # not stored: the student corrects the input and submits again
             raise Problem(422, "Answer not understood", verdict.feedback,
                           errors=[{"field": "answer", "message": verdict.feedback}],
