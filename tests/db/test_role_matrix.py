@@ -440,3 +440,42 @@ def test_an_archived_student_writes_nothing(world_db):
     assert inserted == INSUFFICIENT_PRIVILEGE
     assert updated == 0
     assert isinstance(still_reads, set) and still_reads
+
+
+# ---------------------------------------------------------------- a learner's own row pointing at what they cannot see
+# Foreign keys are checked past row-level security, so a row a student may write in their own name can still name
+# another student's attempt or a question the student is never shown, unless a policy or constraint says otherwise.
+
+def own_row_pointing_at(conn: Connection, owner: psycopg.Connection, world: World, table: str, change: dict):
+    student = world.actors["student"]
+    row = fresh_copy(sample_row(owner, table, world.home, ACCESS[table].learners_see, params_of(student))) | change
+    columns = [c for c in writable_columns(owner, table, LEARNER_ROLE, "INSERT") if row.get(c) is not None]
+    return outcome_of(conn, insert_sql(table, columns), {"row": json.dumps(row)})
+
+
+def refused_reference(outcome) -> bool:
+    """Refused by a policy, a privilege, a foreign key or a trigger; written (1) or a duplicate is not a refusal."""
+    return isinstance(outcome, str) and outcome[:2] in ("42", "23", "P0", "TA") and outcome[:5] != "23505"
+
+
+def test_a_students_flag_or_review_cannot_name_another_students_attempt(world_db):
+    url, engine, world = world_db
+    student = world.actors["student"]
+    with connect(url) as owner:
+        theirs = sample_row(owner, "attempts", world.home, OWN_STUDENT, params_of(world.student_b))
+        point = {"attempt_id": theirs["id"], "question_id": theirs["question_id"]}
+        with acting(engine, student.user_id, student.workspace_id) as conn:
+            outcomes = {t: own_row_pointing_at(conn, owner, world, t, point) for t in ("question_flags", "review_events")}
+    assert {t: o for t, o in outcomes.items() if not refused_reference(o)} == {}
+
+
+def test_a_student_cannot_practise_or_flag_a_question_they_are_not_shown(world_db):
+    url, engine, world = world_db
+    student = world.actors["student"]
+    with connect(url) as owner:
+        draft = sample_row(owner, "questions", world.home, "status = 'draft'")
+        point = {"question_id": draft["id"], "attempt_id": None, "assignment_id": None, "client_request_id": None}
+        with acting(engine, student.user_id, student.workspace_id) as conn:
+            outcomes = {t: own_row_pointing_at(conn, owner, world, t, point)
+                        for t in ("attempts", "spaced_repetition", "review_events", "question_flags")}
+    assert {t: o for t, o in outcomes.items() if not refused_reference(o)} == {}
