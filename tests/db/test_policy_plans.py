@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from tests import factories
 from tests.conftest import create_database, drop_database
-from tests.db.test_role_matrix import ACCESS, LEARNER_ROLE, Actor, build_world
+from tests.db.test_role_matrix import ACCESS, LEARNER_ROLE
 from tutorassist.db.connection import acting, app_engine, connect
 
 EXPRESSION_KEYS = ("Filter", "Index Cond", "Recheck Cond", "Join Filter", "Hash Cond", "Merge Cond", "One-Time Filter",
@@ -23,7 +23,7 @@ BIG_TABLES = ("attempts", "review_events")  # filled with a few thousand rows ov
 WORKSPACE_INDEXED = ("attempts",)
 
 
-def fill_many_workspaces(owner, home_actors: dict[str, Actor]) -> None:
+def fill_many_workspaces(owner, home_actors: dict[str, factories.Actor]) -> None:
     """Thousands of attempts and review events spread over many workspaces (so workspace_id is selective, also for a
     generic plan that cannot see the value), a share of them the home students'."""
     spreads = []
@@ -48,7 +48,7 @@ def fill_many_workspaces(owner, home_actors: dict[str, Actor]) -> None:
 def plan_db(pg_server, template_db):
     url = create_database(pg_server, template_db)
     with connect(url, autocommit=True) as owner:
-        world = build_world(owner)
+        world = factories.classroom(owner)
         fill_many_workspaces(owner, world.actors)
         app_functions = {r[0] for r in owner.execute("SELECT proname FROM pg_proc WHERE pronamespace = 'app'::regnamespace")}
         workspace_first = {r[0] for r in owner.execute(

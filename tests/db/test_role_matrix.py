@@ -82,81 +82,8 @@ ACCESS: dict[str, Access] = {
 }
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Someone acting in a workspace, and the student whose data is theirs to read (if any)."""
-
-    user_id: uuid.UUID
-    workspace_id: uuid.UUID
-    kind: str  # staff | student | guardian | outsider
-    student_id: uuid.UUID | None = None
-    profile_id: uuid.UUID | None = None
-
-
-@dataclass
-class World:
-    home: uuid.UUID
-    elsewhere: uuid.UUID
-    actors: dict[str, Actor]
-    student_b: Actor  # the other student of the home workspace, whose rows are nobody else's
-
-
 def workspace_column(table: str) -> str:
     return "id" if table == "workspaces" else "workspace_id"
-
-
-def fill_student_rows(owner: psycopg.Connection, ws, student, profile, tutor, question, label: str) -> uuid.UUID:
-    """An assignment and one row in every learner table for one student; returns their attempt."""
-    x = owner.execute
-    assignment = x("INSERT INTO assignments (workspace_id, student_profile_id, title, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
-                   (ws, profile, f"Homework {label}", tutor)).fetchone()[0]
-    x("INSERT INTO assignment_items (workspace_id, assignment_id, question_id, position) VALUES (%s, %s, %s, 0)", (ws, assignment, question))
-    attempt = x("INSERT INTO attempts (workspace_id, student_user_id, question_id, assignment_id, answer_raw, is_correct, score) "
-                "VALUES (%s, %s, %s, %s, '3', false, 0) RETURNING id", (ws, student, question, assignment)).fetchone()[0]
-    x("INSERT INTO spaced_repetition (workspace_id, student_user_id, question_id) VALUES (%s, %s, %s)", (ws, student, question))
-    x("INSERT INTO review_events (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, fsrs_rating, card_after) "
-      "VALUES (%s, %s, %s, %s, 'sm2', 1, 1, '{\"repetitions\": 0}')", (ws, student, question, attempt))
-    x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, attempt_id, reason, comment) VALUES (%s, %s, %s, %s, 'unclear_wording', %s)",
-      (ws, question, student, attempt, label))
-    x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body) VALUES (%s, %s, %s, %s)", (ws, attempt, tutor, f"For {label}"))
-    x("INSERT INTO sessions (workspace_id, tutor_user_id, student_profile_id, scheduled_start, scheduled_end) "
-      "VALUES (%s, %s, %s, now(), now() + interval '1 hour')", (ws, tutor, profile))
-    x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, student))
-    return attempt
-
-
-def build_world(owner: psycopg.Connection) -> World:
-    """Home: owner, tutor, students A and B (rows of their own in every learner table), a guardian of A, a draft and a
-    hidden question, private feedback, a flag raised by the guardian. Elsewhere: a full second workspace."""
-    home, elsewhere = factories.every_tenant_table(owner, "Home"), factories.every_tenant_table(owner, "Elsewhere")
-    ws = home.workspace_id
-    x = owner.execute
-    guardian = x("SELECT user_id FROM workspace_members WHERE workspace_id = %s AND role = 'guardian'", (ws,)).fetchone()[0]
-    tutor = factories.user(owner, "Second tutor")
-    factories.member(owner, ws, tutor, "tutor")
-    student_b = factories.user(owner, "Student B")
-    factories.member(owner, ws, student_b, "student")
-    profile_b = x("INSERT INTO student_profiles (workspace_id, user_id, name, notes) VALUES (%s, %s, 'Student B', 'private') RETURNING id",
-                  (ws, student_b)).fetchone()[0]
-    x("UPDATE student_profiles SET notes = 'private note on A' WHERE workspace_id = %s AND id = %s", (ws, home.student_profile_id))
-    fill_student_rows(owner, ws, student_b, profile_b, tutor, home.question_id, "B")
-    attempt_a = x("SELECT id FROM attempts WHERE workspace_id = %s AND student_user_id = %s LIMIT 1", (ws, home.student_id)).fetchone()[0]
-    x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body, visible_to_student) VALUES (%s, %s, %s, 'Private', false)",
-      (ws, attempt_a, tutor))
-    x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, reason) VALUES (%s, %s, %s, 'typo')", (ws, home.question_id, guardian))
-    factories.question(owner, ws, home.topic_id, status="draft")
-    factories.question(owner, ws, home.topic_id, hidden_at="2026-01-01T00:00:00Z")
-    actors = {
-        "owner": Actor(home.tutor_id, ws, "staff"),
-        "tutor": Actor(tutor, ws, "staff"),
-        "student": Actor(home.student_id, ws, "student", home.student_id, home.student_profile_id),
-        "guardian": Actor(guardian, ws, "guardian", home.student_id, home.student_profile_id),
-        # A student of another workspace, acting there (as a learner) and claiming the home workspace (as nobody).
-        "outsider": Actor(elsewhere.student_id, elsewhere.workspace_id, "student", elsewhere.student_id, elsewhere.student_profile_id),
-        "outsider_claiming_home": Actor(elsewhere.student_id, ws, "outsider"),
-    }
-    b = Actor(student_b, ws, "student", student_b, profile_b)
-    return World(ws, elsewhere.workspace_id, actors, b)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +92,7 @@ def world_db(pg_server, template_db):
     see each other's writes."""
     url = create_database(pg_server, template_db)
     with connect(url, autocommit=True) as owner:
-        world = build_world(owner)
+        world = factories.classroom(owner)
     engine = app_engine(url)
     yield url, engine, world
     engine.dispose()
@@ -196,7 +123,7 @@ def all_columns(owner: psycopg.Connection, table: str) -> list[str]:
              AND a.attgenerated = '' AND a.attidentity <> 'a' ORDER BY a.attnum""", (table,))]
 
 
-def params_of(actor: Actor) -> dict:
+def params_of(actor: factories.Actor) -> dict:
     return {"me": actor.user_id, "student": actor.student_id, "profile": actor.profile_id}
 
 
@@ -368,7 +295,7 @@ def test_role_matrix(world_db, role, table):
     assert problems == [], f"{role} on {table}"
 
 
-def expected_verdict(actor: Actor, rule: Access, command: str, whose: str, writes: str) -> str:
+def expected_verdict(actor: factories.Actor, rule: Access, command: str, whose: str, writes: str) -> str:
     if actor.kind == "staff":
         return (ALLOWED if whose == "own" else REFUSED) if command in rule.staff else DENIED
     if actor.kind in ("student", "guardian") and rule.learners_see is None:
@@ -446,7 +373,7 @@ def test_an_archived_student_writes_nothing(world_db):
 # Foreign keys are checked past row-level security, so a row a student may write in their own name can still name
 # another student's attempt or a question the student is never shown, unless a policy or constraint says otherwise.
 
-def own_row_pointing_at(conn: Connection, owner: psycopg.Connection, world: World, table: str, change: dict):
+def own_row_pointing_at(conn: Connection, owner: psycopg.Connection, world: factories.Classroom, table: str, change: dict):
     student = world.actors["student"]
     row = fresh_copy(sample_row(owner, table, world.home, ACCESS[table].learners_see, params_of(student))) | change
     columns = [c for c in writable_columns(owner, table, LEARNER_ROLE, "INSERT") if row.get(c) is not None]
