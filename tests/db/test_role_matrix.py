@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests import factories
 from tests.conftest import create_database, drop_database
-from tutorassist.db.connection import LEARNER_ROLE, acting, app_engine, connect
+from tutorassist.db.connection import APP_ROLE, LEARNER_ROLE, acting, app_engine, connect, set_acting
 from tutorassist.db.verify import tenant_tables
 
 INSUFFICIENT_PRIVILEGE = "42501"  # a missing grant, and a row a policy's WITH CHECK refuses
@@ -406,3 +406,34 @@ def test_a_student_cannot_practise_or_flag_a_question_they_are_not_shown(world_d
             outcomes = {t: own_row_pointing_at(conn, owner, world, t, point)
                         for t in ("attempts", "spaced_repetition", "review_events", "question_flags")}
     assert {t: o for t, o in outcomes.items() if not refused_reference(o)} == {}
+
+
+def test_a_learners_flag_cannot_carry_a_tutors_triage(world_db):
+    """Triage (status, resolved_by, resolved_at, resolution_note) is the tutor's: a flag a student raises is open."""
+    url, engine, world = world_db
+    student = world.actors["student"]
+    triaged = {"status": "dismissed", "resolved_by": str(world.actors["tutor"].user_id),
+               "resolved_at": "2026-01-01T00:00:00+00:00", "resolution_note": "Looks fine to me"}
+    with connect(url) as owner:
+        with acting(engine, student.user_id, student.workspace_id) as conn:
+            outcome = own_row_pointing_at(conn, owner, world, "question_flags", triaged)
+    assert refused_reference(outcome), outcome
+
+
+def test_acting_as_the_wrong_database_role_shows_nothing(world_db):
+    """Every policy value is checked against the member's role, so a student's transaction switched to the staff role
+    (or a tutor's to the learner role) gains nothing."""
+    url, engine, world = world_db
+    student, tutor = world.actors["student"], world.actors["tutor"]
+    seen = {}
+    with engine.begin() as conn:
+        set_acting(conn, student.user_id, student.workspace_id, db_role=APP_ROLE)
+        for table in ACCESS:
+            seen[table] = outcome_of(conn, f"SELECT {workspace_column(table)} FROM {table}", {})
+    assert seen == dict.fromkeys(ACCESS, set())
+    with connect(url) as owner, engine.begin() as conn:
+        set_acting(conn, tutor.user_id, tutor.workspace_id, db_role=LEARNER_ROLE)
+        personal = [t for t, rule in ACCESS.items() if rule.learners_see and ":" in rule.learners_see]
+        rows = {t: outcome_of(conn, f"SELECT {', '.join(primary_key(owner, t))} FROM {t}", {}) for t in personal}
+        own_membership = truth(owner, "workspace_members", world.home, "user_id = :me", params_of(tutor))
+    assert rows == {t: own_membership if t == "workspace_members" else set() for t in personal}
