@@ -122,8 +122,8 @@ class Actor:
     """Someone acting in a workspace, and the student whose data is theirs to read (if any)."""
 
     user_id: uuid.UUID
-    workspace_id: uuid.UUID
-    kind: str  # staff | student | guardian | outsider
+    workspace_id: uuid.UUID | None
+    kind: str  # staff | student | guardian | outsider (sees and writes nothing)
     student_id: uuid.UUID | None = None
     profile_id: uuid.UUID | None = None
 
@@ -187,6 +187,8 @@ def classroom(owner: psycopg.Connection) -> Classroom:
         # A student of another workspace, acting there (as a learner) and claiming the home workspace (as nobody).
         "outsider": Actor(elsewhere.student_id, elsewhere.workspace_id, "student", elsewhere.student_id, elsewhere.student_profile_id),
         "outsider_claiming_home": Actor(elsewhere.student_id, ws, "outsider"),
+        # Student A outside any workspace (as requests that name none run): no workspace's rows at all.
+        "student_in_no_workspace": Actor(home.student_id, None, "outsider"),
     }
     b = Actor(student_b, ws, "student", student_b, profile_b)
     return Classroom(ws, elsewhere.workspace_id, actors, b)

@@ -234,7 +234,7 @@ def test_the_world_tells_students_apart(world_db, table):
     assert mine and mine < everything
 
 
-ROLES = ["owner", "tutor", "student", "guardian", "outsider", "outsider_claiming_home"]
+ROLES = ["owner", "tutor", "student", "guardian", "outsider", "outsider_claiming_home", "student_in_no_workspace"]
 
 
 @pytest.mark.parametrize("table", sorted(ACCESS))
@@ -385,7 +385,7 @@ def refused_reference(outcome) -> bool:
     return isinstance(outcome, str) and outcome[:2] in ("42", "23", "P0", "TA") and outcome[:5] != "23505"
 
 
-def test_a_students_flag_or_review_cannot_name_another_students_attempt(world_db):
+def test_a_students_attempt_flag_or_review_cannot_name_another_students_attempt_or_assignment(world_db):
     url, engine, world = world_db
     student = world.actors["student"]
     with connect(url) as owner:
@@ -393,6 +393,8 @@ def test_a_students_flag_or_review_cannot_name_another_students_attempt(world_db
         point = {"attempt_id": theirs["id"], "question_id": theirs["question_id"]}
         with acting(engine, student.user_id, student.workspace_id) as conn:
             outcomes = {t: own_row_pointing_at(conn, owner, world, t, point) for t in ("question_flags", "review_events")}
+            outcomes["attempts"] = own_row_pointing_at(conn, owner, world, "attempts", {
+                "assignment_id": theirs["assignment_id"], "question_id": theirs["question_id"], "client_request_id": None})
     assert {t: o for t, o in outcomes.items() if not refused_reference(o)} == {}
 
 
