@@ -121,3 +121,82 @@ def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
       (ws, t.tutor_id, job))
     x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, t.student_id))
     return t
+
+
+# ---------------------------------------------------------------- members of every role, for role tests
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone acting in a workspace, and the student whose data is theirs to read (if any)."""
+
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID | None
+    kind: str  # staff | student | guardian | outsider (sees and writes nothing)
+    student_id: uuid.UUID | None = None
+    profile_id: uuid.UUID | None = None
+
+
+@dataclass
+class Classroom:
+    """Two workspaces for testing roles: the home one, with every kind of member, and another one."""
+
+    home: uuid.UUID
+    elsewhere: uuid.UUID
+    actors: dict[str, Actor]
+    student_b: Actor  # the other student of the home workspace, whose rows are nobody else's
+
+
+def learner_rows(owner: psycopg.Connection, ws, student, profile, tutor, question, label: str) -> uuid.UUID:
+    """An assignment and one row in every learner table for one student; returns their attempt."""
+    x = owner.execute
+    assignment = x("INSERT INTO assignments (workspace_id, student_profile_id, title, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
+                   (ws, profile, f"Homework {label}", tutor)).fetchone()[0]
+    x("INSERT INTO assignment_items (workspace_id, assignment_id, question_id, position) VALUES (%s, %s, %s, 0)", (ws, assignment, question))
+    attempt = x("INSERT INTO attempts (workspace_id, student_user_id, question_id, assignment_id, answer_raw, is_correct, score) "
+                "VALUES (%s, %s, %s, %s, '3', false, 0) RETURNING id", (ws, student, question, assignment)).fetchone()[0]
+    x("INSERT INTO spaced_repetition (workspace_id, student_user_id, question_id) VALUES (%s, %s, %s)", (ws, student, question))
+    x("INSERT INTO review_events (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, fsrs_rating, card_after) "
+      "VALUES (%s, %s, %s, %s, 'sm2', 1, 1, '{\"repetitions\": 0}')", (ws, student, question, attempt))
+    x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, attempt_id, reason, comment) VALUES (%s, %s, %s, %s, 'unclear_wording', %s)",
+      (ws, question, student, attempt, label))
+    x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body) VALUES (%s, %s, %s, %s)", (ws, attempt, tutor, f"For {label}"))
+    x("INSERT INTO sessions (workspace_id, tutor_user_id, student_profile_id, scheduled_start, scheduled_end) "
+      "VALUES (%s, %s, %s, now(), now() + interval '1 hour')", (ws, tutor, profile))
+    x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, student))
+    return attempt
+
+
+def classroom(owner: psycopg.Connection) -> Classroom:
+    """Home: owner, tutor, students A and B (rows of their own in every learner table), a guardian of A, a draft and a
+    hidden question, private feedback, a flag raised by the guardian. Elsewhere: a full second workspace."""
+    home, elsewhere = every_tenant_table(owner, "Home"), every_tenant_table(owner, "Elsewhere")
+    ws = home.workspace_id
+    x = owner.execute
+    guardian = x("SELECT user_id FROM workspace_members WHERE workspace_id = %s AND role = 'guardian'", (ws,)).fetchone()[0]
+    tutor = user(owner, "Second tutor")
+    member(owner, ws, tutor, "tutor")
+    student_b = user(owner, "Student B")
+    member(owner, ws, student_b, "student")
+    profile_b = x("INSERT INTO student_profiles (workspace_id, user_id, name, notes) VALUES (%s, %s, 'Student B', 'private') RETURNING id",
+                  (ws, student_b)).fetchone()[0]
+    x("UPDATE student_profiles SET notes = 'private note on A' WHERE workspace_id = %s AND id = %s", (ws, home.student_profile_id))
+    learner_rows(owner, ws, student_b, profile_b, tutor, home.question_id, "B")
+    attempt_a = x("SELECT id FROM attempts WHERE workspace_id = %s AND student_user_id = %s LIMIT 1", (ws, home.student_id)).fetchone()[0]
+    x("INSERT INTO tutor_feedback (workspace_id, attempt_id, tutor_user_id, body, visible_to_student) VALUES (%s, %s, %s, 'Private', false)",
+      (ws, attempt_a, tutor))
+    x("INSERT INTO question_flags (workspace_id, question_id, flagged_by, reason) VALUES (%s, %s, %s, 'typo')", (ws, home.question_id, guardian))
+    question(owner, ws, home.topic_id, status="draft")
+    question(owner, ws, home.topic_id, hidden_at="2026-01-01T00:00:00Z")
+    actors = {
+        "owner": Actor(home.tutor_id, ws, "staff"),
+        "tutor": Actor(tutor, ws, "staff"),
+        "student": Actor(home.student_id, ws, "student", home.student_id, home.student_profile_id),
+        "guardian": Actor(guardian, ws, "guardian", home.student_id, home.student_profile_id),
+        # A student of another workspace, acting there (as a learner) and claiming the home workspace (as nobody).
+        "outsider": Actor(elsewhere.student_id, elsewhere.workspace_id, "student", elsewhere.student_id, elsewhere.student_profile_id),
+        "outsider_claiming_home": Actor(elsewhere.student_id, ws, "outsider"),
+        # Student A outside any workspace (as requests that name none run): no workspace's rows at all.
+        "student_in_no_workspace": Actor(home.student_id, None, "outsider"),
+    }
+    b = Actor(student_b, ws, "student", student_b, profile_b)
+    return Classroom(ws, elsewhere.workspace_id, actors, b)
