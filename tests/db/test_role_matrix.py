@@ -64,7 +64,7 @@ ACCESS: dict[str, Access] = {
     "question_grade_levels": Access("SIUD", WHOLE_WORKSPACE),
     "question_embeddings": Access("SIUD"),
     "question_history": Access("S"),
-    "question_stats": Access("S", WHOLE_WORKSPACE),
+    "question_stats": Access("S"),  # learners read no counters (grading asks app.question_mean_time)
     "assignments": Access("SIUD", OWN_PROFILE),
     "assignment_items": Access("SIUD", "assignment_id IN (SELECT a.id FROM assignments a WHERE a.student_profile_id = :profile)"),
     "attempts": Access("SIUD", OWN_STUDENT, student_writes="I"),
@@ -374,9 +374,12 @@ def test_an_archived_student_writes_nothing(world_db):
 # another student's attempt or a question the student is never shown, unless a policy or constraint says otherwise.
 
 def own_row_pointing_at(conn: Connection, owner: psycopg.Connection, world: factories.Classroom, table: str, change: dict):
+    """Insert a copy of one of the student's own rows with `change`: the columns the learner may insert, plus every
+    changed column (so a column the learner may not write is refused, not silently left out)."""
     student = world.actors["student"]
     row = fresh_copy(sample_row(owner, table, world.home, ACCESS[table].learners_see, params_of(student))) | change
     columns = [c for c in writable_columns(owner, table, LEARNER_ROLE, "INSERT") if row.get(c) is not None]
+    columns += [c for c in change if c not in columns and row.get(c) is not None]
     return outcome_of(conn, insert_sql(table, columns), {"row": json.dumps(row)})
 
 

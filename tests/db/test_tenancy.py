@@ -18,7 +18,7 @@ EXPECTED_TENANT_TABLES = {
     "question_batches", "questions", "question_programs", "question_grade_levels", "question_embeddings",
     "question_history", "assignments", "assignment_items", "attempts", "spaced_repetition", "question_flags",
     "tutor_feedback", "sessions", "oauth_connections", "pdf_exports", "ai_usage_log", "student_progress_snapshots",
-    "audit_log", "review_events",
+    "audit_log", "review_events", "question_stats", "student_topic_state",
 }
 
 
@@ -56,11 +56,10 @@ def test_every_tenant_table_is_populated_for_both_tenants(owner, tenants):
     assert empty == []
 
 
-@pytest.mark.parametrize("role_of", ["tutor", "student"])
-def test_member_reads_only_own_workspace(app_db, owner, tenants, role_of):
+def test_member_reads_only_own_workspace(app_db, owner, tenants):
+    """Staff see every row of their workspace and none of another; tests/db/test_role_matrix.py covers learners."""
     a, b = tenants
-    user = a.tutor_id if role_of == "tutor" else a.student_id
-    with acting(app_db, user) as conn:
+    with acting(app_db, a.tutor_id, a.workspace_id) as conn:
         for table in sorted(EXPECTED_TENANT_TABLES):
             col = ws_column(table)
             seen_b = conn.execute(text(f"SELECT count(*) FROM {table} WHERE {col} = :b"), {"b": b.workspace_id}).scalar()
@@ -73,7 +72,9 @@ def test_acting_workspace_narrows_to_one_membership(app_db, owner, tenants):
     a, b = tenants
     owner.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'tutor')", (b.workspace_id, a.tutor_id))
     with acting(app_db, a.tutor_id) as conn:
-        assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar() == 2
+        # Outside a workspace no tenant row is visible; the user's own memberships come through app.my_workspaces().
+        assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM app.my_workspaces()")).scalar() == 2
     with acting(app_db, a.tutor_id, b.workspace_id) as conn:
         assert conn.execute(text("SELECT array_agg(id) FROM workspaces")).scalar() == [b.workspace_id]
     # A workspace the user does not belong to yields nothing, not everything.
@@ -89,12 +90,15 @@ def test_nobody_acting_sees_nothing(app_db, tenants):
 
 def test_users_see_themselves_and_co_members_only(app_db, owner, tenants):
     a, b = tenants
-    with acting(app_db, a.student_id) as conn:
-        visible = set(conn.execute(text("SELECT id FROM users")).scalars())
     members_of_a = {r[0] for r in owner.execute("SELECT user_id FROM workspace_members WHERE workspace_id = %s", (a.workspace_id,))}
-    assert visible == members_of_a
-    assert {a.tutor_id, a.student_id} <= visible
+    with acting(app_db, a.tutor_id, a.workspace_id) as conn:
+        assert set(conn.execute(text("SELECT id FROM users")).scalars()) == members_of_a  # staff: every member
+    with acting(app_db, a.student_id, a.workspace_id) as conn:
+        visible = set(conn.execute(text("SELECT id FROM users")).scalars())
+    assert visible == {a.tutor_id, a.student_id}  # a student: themself and the staff (not the guardian)
     assert b.tutor_id not in visible and b.student_id not in visible
+    with acting(app_db, a.student_id) as conn:
+        assert set(conn.execute(text("SELECT id FROM users")).scalars()) == {a.student_id}  # outside any workspace
     with acting(app_db, a.student_id) as conn:
         with pytest.raises(DBAPIError) as info:
             conn.execute(text("SELECT password_hash FROM users"))
@@ -114,10 +118,10 @@ def test_member_cannot_update_or_delete_other_workspace(app_db, owner, tenants):
              owner.execute("SELECT has_table_privilege('tutorassist_app', %s, 'DELETE')", (table,)).fetchone()[0]),
         ):
             if allowed:
-                with acting(app_db, a.tutor_id) as conn:
+                with acting(app_db, a.tutor_id, a.workspace_id) as conn:
                     assert conn.execute(text(statement), {"b": b.workspace_id}).rowcount == 0, statement
             else:
-                with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id) as conn:
+                with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id, a.workspace_id) as conn:
                     conn.execute(text(statement), {"b": b.workspace_id})
                 assert isinstance(info.value.orig, psycopg.errors.InsufficientPrivilege), statement
     assert {t: count_in(owner, t, b.workspace_id) for t in EXPECTED_TENANT_TABLES} == before
@@ -129,7 +133,7 @@ def test_member_cannot_move_own_rows_into_other_workspace(app_db, owner, tenants
         col = ws_column(table)
         if col not in privileged_columns(owner, table, "UPDATE"):
             continue
-        with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id) as conn:
+        with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id, a.workspace_id) as conn:
             conn.execute(text(f"UPDATE {table} SET {col} = :b WHERE {col} = :a"), {"a": a.workspace_id, "b": b.workspace_id})
         assert "row-level security" in str(info.value.orig), table
 
@@ -149,7 +153,7 @@ def test_member_cannot_insert_into_other_workspace(app_db, owner, tenants):
         cols = [c for c in insertable if row.get(c) is not None]
         sql = (f"INSERT INTO {table} ({', '.join(cols)}) "
                f"SELECT {', '.join(cols)} FROM jsonb_populate_record(NULL::{table}, CAST(:row AS jsonb))")
-        with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id) as conn:
+        with pytest.raises(DBAPIError) as info, acting(app_db, a.tutor_id, a.workspace_id) as conn:
             conn.execute(text(sql), {"row": json.dumps(row)})
         # Row-level security refuses it; for attempts a BEFORE trigger (assignment belongs to the student) fires first.
         refusal = info.value.orig

@@ -66,7 +66,7 @@ class Workspace(Base):
         ForeignKey("users.id", ondelete="SET NULL"), comment="The user who created the workspace"
     )
     timezone: Mapped[str] = mapped_column(
-        server_default="UTC", comment="IANA time zone used for due dates, calendars and daily analytics"
+        server_default="UTC", comment="IANA time zone of the workspace (validated by the API against the zone database)"
     )
     settings_json: Mapped[dict[str, Any]] = mapped_column(
         server_default=text("'{}'::jsonb"),

@@ -14,7 +14,7 @@ from tutorassist.db.base import Base
 
 
 class Job(Base):
-    """Background job queue (question generation, batch polling, embeddings, reconciliation, view refresh)"""
+    """Record of background jobs a tutor can see (type, status, progress, result, cost); no worker runs them yet"""
 
     __tablename__ = "jobs"
     __table_args__ = (

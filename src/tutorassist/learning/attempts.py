@@ -31,9 +31,7 @@ _CARD_SELECT = ", ".join(f"c.{c} AS card_{c}" for c in _CARD_COLUMNS)
 _CARD_JSON = "jsonb_build_object(" + ", ".join(f"'{c}', c.{c}" for c in _CARD_COLUMNS) + ")"
 
 _PREPARE = f"""
-SELECT q.id, q.answer_spec, q.answer_type, q.version,
-  (SELECT CASE WHEN sum(s.times_timed) > 0 THEN sum(s.time_spent_total_seconds)::float8 / sum(s.times_timed) END
-   FROM question_stats s WHERE s.workspace_id = q.workspace_id AND s.question_id = q.id) AS avg_time_seconds,
+SELECT q.id, q.answer_spec, q.answer_type, q.version, app.question_mean_time(q.id) AS avg_time_seconds,
   w.settings_json AS workspace_settings, p.settings_json AS student_settings,
   (SELECT jsonb_build_object('id', e.id, 'question_id', e.question_id, 'assignment_id', e.assignment_id,
                              'answer_raw', e.answer_raw)

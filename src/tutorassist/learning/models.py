@@ -360,6 +360,8 @@ class StudentTopicState(Base):
     __tablename__ = "student_topic_state"
     __table_args__ = (
         ForeignKeyConstraint(["workspace_id", "topic_id"], ["topics.workspace_id", "topics.id"], ondelete="CASCADE"),
+        Index("idx_student_topic_state_student", "student_user_id"),
+        Index("idx_student_topic_state_topic", "workspace_id", "topic_id"),
         {"comment": __doc__, "postgresql_with": {"fillfactor": "70"}},
     )
 

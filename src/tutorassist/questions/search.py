@@ -102,7 +102,7 @@ def search(ctx: RequestContext, ws: UUID, filters: Filters, limit: int, cursor: 
         if after is not None:
             condition += " AND (q.created_at, q.id) < (:after_at, :after_id)"
             params |= {"after_at": after[0], "after_id": after[1]}
-        rows = tx.all(f"{with_clause}SELECT {service.COLUMNS} FROM questions q WHERE {condition} "
+        rows = tx.all(f"{with_clause}SELECT {service.columns(tx)} FROM questions q WHERE {condition} "
                       "ORDER BY q.created_at DESC, q.id DESC LIMIT :limit", **params, limit=limit + 1)
         rows, next_cursor = page_of(rows, limit)
         return Page(items=[service.view(tx, r) for r in rows], next_cursor=next_cursor)

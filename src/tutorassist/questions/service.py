@@ -52,6 +52,17 @@ COLUMNS = """q.id, q.topic_id, q.prompt_latex, q.prompt_text, q.answer_type, q.a
    FROM question_stats s WHERE s.workspace_id = q.workspace_id AND s.question_id = q.id) AS avg_time_seconds,
   q.created_by, q.updated_by, q.created_at, q.updated_at, q.hidden_at"""
 
+# Students and guardians read no counters (not granted question_stats); their view drops them anyway.
+_LEARNER_COLUMNS = COLUMNS[:COLUMNS.index("  coalesce((SELECT sum(s.times_attempted)")] + \
+    "  0 AS times_attempted, 0 AS times_correct, NULL::numeric AS avg_time_seconds,\n" + \
+    COLUMNS[COLUMNS.index("  q.created_by, q.updated_by"):]
+
+
+def columns(tx: Tx) -> str:
+    """The question columns the caller's role may read."""
+    return COLUMNS if tx.role in STAFF else _LEARNER_COLUMNS
+
+
 Errors = list[dict[str, str]]
 
 
@@ -183,7 +194,7 @@ def load(tx: Tx, question_id: UUID, *, lock: bool = False) -> Any:
     if lock:
         tx.conn.execute(text("SELECT 1 FROM questions WHERE workspace_id = :w AND id = :q FOR UPDATE"),
                         {"w": tx.workspace_id, "q": question_id})
-    row = tx.one(f"SELECT {COLUMNS} FROM questions q WHERE q.workspace_id = :w AND q.id = :q",
+    row = tx.one(f"SELECT {columns(tx)} FROM questions q WHERE q.workspace_id = :w AND q.id = :q",
                  w=tx.workspace_id, q=question_id)
     if row is None or (tx.role not in STAFF and (row["status"] != "active" or row["hidden_at"] is not None)):
         raise Problem(404, "Not found", "no such question")

@@ -12,6 +12,11 @@ REVOKE ALL ON SCHEMA app, extensions, public FROM tutorassist_learner;
 
 DROP INDEX idx_questions_recent;
 
+DROP TRIGGER question_flags_attempt_reference ON question_flags;
+DROP TRIGGER review_events_attempt_reference ON review_events;
+DROP FUNCTION app.check_attempt_reference();
+DROP FUNCTION app.question_mean_time(uuid);
+
 -- attempts
 ALTER TABLE attempts DISABLE TRIGGER attempts_audit;
 DROP INDEX idx_attempts_workspace_date;

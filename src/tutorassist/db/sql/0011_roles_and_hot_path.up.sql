@@ -214,7 +214,10 @@ CREATE POLICY learner_own ON student_progress_snapshots AS PERMISSIVE FOR SELECT
 CREATE POLICY learner_own ON question_flags AS PERMISSIVE FOR SELECT TO tutorassist_learner
   USING (workspace_id = (SELECT app.acting_workspace()) AND flagged_by = (SELECT app.current_user_id()));
 CREATE POLICY learner_raise ON question_flags AS PERMISSIVE FOR INSERT TO tutorassist_learner
-  WITH CHECK (workspace_id = (SELECT app.acting_workspace()) AND flagged_by = (SELECT app.current_user_id()));
+  WITH CHECK (workspace_id = (SELECT app.acting_workspace()) AND flagged_by = (SELECT app.current_user_id())
+              AND EXISTS (SELECT 1 FROM questions q WHERE q.workspace_id = question_flags.workspace_id
+                          AND q.id = question_flags.question_id));
+-- A student writes only about questions they are shown (the subquery reads questions under their own policy).
 DO $$
 DECLARE
   t text;
@@ -222,10 +225,12 @@ BEGIN
   FOR t IN SELECT unnest(ARRAY['attempts', 'spaced_repetition', 'review_events']) LOOP
     EXECUTE format('CREATE POLICY learner_own ON %I AS PERMISSIVE FOR SELECT TO tutorassist_learner '
                    'USING (workspace_id = (SELECT app.acting_workspace()) AND student_user_id = (SELECT app.learner_user_id()))', t);
-    EXECUTE format('CREATE POLICY learner_practice ON %I AS PERMISSIVE FOR INSERT TO tutorassist_learner '
-                   'WITH CHECK (workspace_id = (SELECT app.acting_workspace()) AND student_user_id = (SELECT app.practising_student_id()))', t);
+    EXECUTE format('CREATE POLICY learner_practice ON %1$I AS PERMISSIVE FOR INSERT TO tutorassist_learner '
+                   'WITH CHECK (workspace_id = (SELECT app.acting_workspace()) AND student_user_id = (SELECT app.practising_student_id()) '
+                   'AND EXISTS (SELECT 1 FROM questions q WHERE q.workspace_id = %1$I.workspace_id AND q.id = %1$I.question_id))', t);
     EXECUTE format('COMMENT ON POLICY learner_own ON %I IS %L', t, 'Students and guardians: the rows of their own student');
-    EXECUTE format('COMMENT ON POLICY learner_practice ON %I IS %L', t, 'A student whose profile is not archived records their own');
+    EXECUTE format('COMMENT ON POLICY learner_practice ON %I IS %L', t,
+                   'A student whose profile is not archived records their own, about questions they are shown');
   END LOOP;
 END
 $$;
@@ -244,7 +249,42 @@ COMMENT ON POLICY learner_own ON assignment_items IS 'Students and guardians: it
 COMMENT ON POLICY learner_own ON sessions IS 'Students and guardians: their own student''s tutoring sessions';
 COMMENT ON POLICY learner_own ON student_progress_snapshots IS 'Students and guardians: their own student''s snapshots';
 COMMENT ON POLICY learner_own ON question_flags IS 'Students and guardians: the flags they raised';
-COMMENT ON POLICY learner_raise ON question_flags IS 'Students and guardians raise flags in their own name';
+COMMENT ON POLICY learner_raise ON question_flags IS 'Students and guardians raise flags in their own name, on questions they are shown';
+
+-- A flag or a review event that names an attempt names one at the same question, by the same student (a flag raised
+-- by staff may name anyone's). Foreign keys are checked past row-level security, so this is a trigger.
+CREATE FUNCTION app.check_attempt_reference() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  v_student uuid;
+BEGIN
+  IF TG_TABLE_NAME = 'review_events' THEN
+    v_student := NEW.student_user_id;
+  ELSE
+    v_student := NEW.flagged_by;
+  END IF;
+  IF NEW.attempt_id IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM public.attempts a WHERE a.workspace_id = NEW.workspace_id AND a.id = NEW.attempt_id
+      AND a.question_id = NEW.question_id
+      AND (a.student_user_id = v_student OR (TG_TABLE_NAME = 'question_flags' AND EXISTS (
+        SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = NEW.workspace_id AND m.user_id = v_student
+          AND m.role IN ('owner', 'tutor'))))
+  ) THEN
+    RAISE EXCEPTION 'attempt % is not an attempt of this student at this question', NEW.attempt_id
+      USING ERRCODE = 'check_violation', CONSTRAINT = TG_TABLE_NAME || '_attempt_reference_check';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION app.check_attempt_reference() IS
+  'Refuses a flag or review event naming an attempt of another question or (unless a tutor flags) another student';
+-- AFTER: row-level security and the foreign keys speak first.
+CREATE TRIGGER review_events_attempt_reference AFTER INSERT OR UPDATE OF attempt_id ON review_events
+  FOR EACH ROW EXECUTE FUNCTION app.check_attempt_reference();
+CREATE TRIGGER question_flags_attempt_reference AFTER INSERT OR UPDATE OF attempt_id ON question_flags
+  FOR EACH ROW EXECUTE FUNCTION app.check_attempt_reference();
 COMMENT ON POLICY learner_practice_update ON spaced_repetition IS 'A student whose profile is not archived updates their own cards';
 
 -- Feedback meant for a student carries the student, so the learner policy is one comparison.
@@ -261,9 +301,14 @@ CREATE FUNCTION app.tutor_feedback_student() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public
 AS $$
+DECLARE
+  v_student uuid;
 BEGIN
-  SELECT a.student_user_id INTO NEW.student_user_id FROM public.attempts a
+  SELECT a.student_user_id INTO v_student FROM public.attempts a
   WHERE a.workspace_id = NEW.workspace_id AND a.id = NEW.attempt_id;
+  IF FOUND THEN  -- otherwise the foreign key refuses the row
+    NEW.student_user_id := v_student;
+  END IF;
   RETURN NEW;
 END
 $$;
@@ -386,6 +431,8 @@ CREATE TABLE student_topic_state (
   PRIMARY KEY (workspace_id, student_user_id, topic_id),
   FOREIGN KEY (workspace_id, topic_id) REFERENCES topics(workspace_id, id) ON DELETE CASCADE
 ) WITH (fillfactor = 70);
+CREATE INDEX idx_student_topic_state_student ON student_topic_state(student_user_id);
+CREATE INDEX idx_student_topic_state_topic ON student_topic_state(workspace_id, topic_id);
 COMMENT ON TABLE student_topic_state IS
   'Mastery per student and topic, kept by the attempts trigger in the attempt''s transaction: graded attempts, correct ones, and the Bayesian knowledge tracing estimate after them in the order they were recorded';
 COMMENT ON COLUMN student_topic_state.workspace_id IS 'The workspace';
@@ -622,10 +669,16 @@ ALTER TABLE question_stats ENABLE ROW LEVEL SECURITY;
 ALTER TABLE question_stats FORCE ROW LEVEL SECURITY;
 CREATE POLICY staff_workspace ON question_stats AS PERMISSIVE FOR SELECT TO tutorassist_app
   USING (workspace_id = (SELECT app.staff_workspace()));
-CREATE POLICY learner_bank ON question_stats AS PERMISSIVE FOR SELECT TO tutorassist_learner
-  USING (workspace_id = (SELECT app.acting_workspace()));
 COMMENT ON POLICY staff_workspace ON question_stats IS 'Owners and tutors: the counters of their workspace (written only by the attempts trigger)';
-COMMENT ON POLICY learner_bank ON question_stats IS 'Students and guardians: counters of their workspace''s questions (mean time grades an answer''s speed)';
+CREATE FUNCTION app.question_mean_time(p_question_id uuid) RETURNS double precision
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  SELECT CASE WHEN sum(s.times_timed) > 0 THEN sum(s.time_spent_total_seconds)::float8 / sum(s.times_timed) END
+  FROM public.question_stats s WHERE s.workspace_id = app.acting_workspace() AND s.question_id = p_question_id
+$$;
+COMMENT ON FUNCTION app.question_mean_time(uuid) IS
+  'Mean reported time of a question of the acting workspace (grading weighs an answer''s speed against it); learners read no counters';
 ALTER TABLE student_topic_state ENABLE ROW LEVEL SECURITY;
 ALTER TABLE student_topic_state FORCE ROW LEVEL SECURITY;
 CREATE POLICY staff_workspace ON student_topic_state AS PERMISSIVE FOR SELECT TO tutorassist_app
@@ -634,15 +687,17 @@ CREATE POLICY learner_own ON student_topic_state AS PERMISSIVE FOR SELECT TO tut
   USING (workspace_id = (SELECT app.acting_workspace()) AND student_user_id = (SELECT app.learner_user_id()));
 COMMENT ON POLICY staff_workspace ON student_topic_state IS 'Owners and tutors: mastery of their workspace''s students (written only by triggers)';
 COMMENT ON POLICY learner_own ON student_topic_state IS 'Students and guardians: their own student''s mastery';
-GRANT SELECT ON question_stats, question_statistics, student_topic_state TO tutorassist_app, tutorassist_learner;
+GRANT SELECT ON question_stats, question_statistics TO tutorassist_app;
+GRANT SELECT ON student_topic_state TO tutorassist_app, tutorassist_learner;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA app FROM PUBLIC;
 GRANT USAGE ON SCHEMA app, extensions, public TO tutorassist_learner;
 GRANT EXECUTE ON FUNCTION app.current_user_id(), app.current_workspace_id(), app.acting_workspace(),
   app.learner_user_id(), app.learner_profile_id(), app.practising_student_id(), app.learner_assignment_ids(),
-  app.visible_user_ids() TO tutorassist_learner;
+  app.visible_user_ids(), app.question_mean_time(uuid) TO tutorassist_learner;
 GRANT EXECUTE ON FUNCTION app.acting_workspace(), app.staff_workspace(), app.begin_request(text, uuid),
-  app.db_role_for(uuid, uuid), app.my_workspaces(), app.bkt_update(double precision, boolean) TO tutorassist_app;
+  app.db_role_for(uuid, uuid), app.my_workspaces(), app.bkt_update(double precision, boolean),
+  app.question_mean_time(uuid) TO tutorassist_app;
 GRANT SELECT ON workspaces, workspace_members, topics, questions, question_programs, question_grade_levels,
   assignments, assignment_items, attempts, spaced_repetition, review_events, question_flags, tutor_feedback, sessions,
   student_progress_snapshots, study_programs, grade_levels TO tutorassist_learner;
@@ -650,7 +705,9 @@ GRANT SELECT (workspace_id, id, user_id, name, email, parent_email, study_progra
   cohort_id, cohort_name, settings_json, archived_at, created_at, updated_at) ON student_profiles TO tutorassist_learner;
 GRANT SELECT (id, email, display_name, email_verified_at, is_disabled, last_sign_in_at, created_at, updated_at),
   UPDATE (display_name) ON users TO tutorassist_learner;
-GRANT INSERT ON attempts, question_flags TO tutorassist_learner;
+GRANT INSERT ON attempts TO tutorassist_learner;
+-- A flag is raised open: its triage columns are staff's to write.
+GRANT INSERT (workspace_id, question_id, flagged_by, attempt_id, reason, comment) ON question_flags TO tutorassist_learner;
 GRANT INSERT, UPDATE ON spaced_repetition TO tutorassist_learner;
 GRANT INSERT (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, fsrs_rating, reviewed_at,
   duration_ms, card_before, card_after) ON review_events TO tutorassist_learner;
