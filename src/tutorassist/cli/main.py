@@ -18,6 +18,8 @@ app = typer.Typer(
         "TUTORASSIST_DATA_DIR: data directory of the embedded PostgreSQL "
         "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
         "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000).\n\n"
+        "TUTORASSIST_TRUSTED_PROXIES: comma-separated addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto `serve` believes (default: none).\n\n"
         "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0)."
     ),
 )
@@ -39,9 +41,12 @@ def serve(
     import uvicorn
 
     from tutorassist.api.app import create_app
+    from tutorassist.api.logs import uvicorn_log_config
     from tutorassist.db.connection import owner_url
 
-    uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
+    # proxy_headers off: the app itself believes X-Forwarded-* only from TUTORASSIST_TRUSTED_PROXIES.
+    uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info", log_config=uvicorn_log_config(),
+                proxy_headers=False)
 
 
 @app.command()

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx, token_hash
 from tutorassist.identity import schemas
-from tutorassist.identity.security import hash_password, new_token, verify_password
+from tutorassist.identity.security import candidate_hash, hash_password, needs_rehash, new_token
 from tutorassist.kit.problems import Problem, checked_jsonb
 
 SESSION_LIFETIME = {"browser": timedelta(days=30), "api": timedelta(days=90)}
@@ -74,12 +74,14 @@ def sign_in(ctx: RequestContext, body: schemas.SignIn) -> schemas.SessionOut:
             refusal = _Refusal(429, "Too many failed sign-ins", "too many failed sign-ins; try again in 15 minutes",
                                {"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))})
         else:
-            account = tx.one("SELECT * FROM app.credentials(:e)", e=body.email)
-            ok = verify_password(account["password_hash"] if account else None, body.password)
-            ok = ok and account is not None and not account["is_disabled"]
-            tx.conn.execute(text("SELECT app.record_sign_in_attempt(:e, CAST(:ip AS inet), :ok)"),
-                            {"e": body.email, "ip": _inet(ctx.ip), "ok": ok})
-            if ok:
+            parameters = tx.one("SELECT * FROM app.password_parameters(:e)", e=body.email)
+            candidate = candidate_hash(body.password, parameters)
+            account = tx.one("SELECT * FROM app.check_password(:e, :c, CAST(:ip AS inet))",
+                             e=body.email, c=candidate, ip=_inet(ctx.ip))
+            if account is not None and not account["is_disabled"]:
+                if needs_rehash(candidate):
+                    tx.scalar("SELECT app.replace_password_hash(:u, :old, :new)",
+                              u=account["user_id"], old=candidate, new=hash_password(body.password))
                 return _open_session(tx, account["user_id"], body.client, ctx)
             refusal = _Refusal(401, "Unauthorized", "wrong email or password")
     raise Problem(refusal.status, refusal.title, refusal.detail, **({"headers": refusal.headers} if refusal.headers else {}))
@@ -151,9 +153,12 @@ def update_workspace(ctx: RequestContext, ws: UUID, body: schemas.WorkspaceUpdat
 
 
 def _members(tx: Tx) -> list[schemas.MemberOut]:
-    rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, m.student_profile_id, m.joined_at "
-                  "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = :w "
-                  "ORDER BY m.role, u.display_name, m.user_id", w=tx.workspace_id)
+    # A guardian's student is on the membership; a student's own profile is the one linked to their account.
+    rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, "
+                  "CASE WHEN m.role = 'student' THEN p.id ELSE m.student_profile_id END AS student_profile_id, m.joined_at "
+                  "FROM workspace_members m JOIN users u ON u.id = m.user_id "
+                  "LEFT JOIN student_profiles p ON p.workspace_id = m.workspace_id AND p.user_id = m.user_id "
+                  "WHERE m.workspace_id = :w ORDER BY m.role, u.display_name, m.user_id", w=tx.workspace_id)
     return [schemas.MemberOut(**r) for r in rows]
 
 
