@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import BYTEA, CITEXT, INET
+from sqlalchemy.dialects.postgresql import CITEXT, INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutorassist.db.base import Base
@@ -267,16 +267,3 @@ class SignInAttempt(Base):
     succeeded: Mapped[bool] = mapped_column(comment="Whether the password was right")
     attempted_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When it happened")
 
-
-class IdentitySecret(Base):
-    """Server-side secrets of the identity functions (one row); unreadable by the application role"""
-
-    __tablename__ = "identity_secrets"
-    __table_args__ = ({"comment": __doc__},)
-
-    singleton: Mapped[bool] = mapped_column(
-        primary_key=True, server_default=text("true"), comment="Always true: the table holds exactly one row"
-    )
-    dummy_salt_key: Mapped[bytes] = mapped_column(
-        BYTEA, comment="Key deriving the stable salt shown for an email without an account"
-    )

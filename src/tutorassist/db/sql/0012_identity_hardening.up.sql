@@ -6,16 +6,16 @@
 -- stored hash; it never needs the hash. For an unknown email it gets parameters and a salt that look the same and stay
 -- the same on every call (keyed by a secret only the owner can read), so neither the answer nor its timing says
 -- whether the account exists.
-CREATE TABLE identity_secrets (
+CREATE TABLE app.identity_secrets (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   dummy_salt_key bytea NOT NULL CHECK (length(dummy_salt_key) >= 32)
 );
-COMMENT ON TABLE identity_secrets IS 'Server-side secrets of the identity functions (one row); unreadable by the application role';
-COMMENT ON COLUMN identity_secrets.singleton IS 'Always true: the table holds exactly one row';
-COMMENT ON COLUMN identity_secrets.dummy_salt_key IS 'Key deriving the stable salt shown for an email without an account';
-ALTER TABLE identity_secrets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE identity_secrets FORCE ROW LEVEL SECURITY;
-INSERT INTO identity_secrets (dummy_salt_key)
+COMMENT ON TABLE app.identity_secrets IS 'Server-side secrets of the identity functions (one row); unreadable by the application role';
+COMMENT ON COLUMN app.identity_secrets.singleton IS 'Always true: the table holds exactly one row';
+COMMENT ON COLUMN app.identity_secrets.dummy_salt_key IS 'Key deriving the stable salt shown for an email without an account';
+ALTER TABLE app.identity_secrets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.identity_secrets FORCE ROW LEVEL SECURITY;
+INSERT INTO app.identity_secrets (dummy_salt_key)
 VALUES (uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()));
 
 REVOKE EXECUTE ON FUNCTION app.credentials(text) FROM tutorassist_app;
@@ -44,7 +44,7 @@ BEGIN
   RETURN QUERY
   SELECT 'argon2id', 19, 65536, 3, 4, 32,
          rtrim(encode(substring(sha256(s.dummy_salt_key || convert_to(lower(p_email), 'UTF8')) FROM 1 FOR 16), 'base64'), '=')
-  FROM public.identity_secrets s;
+  FROM app.identity_secrets s;
 END
 $$;
 COMMENT ON FUNCTION app.password_parameters(text) IS
