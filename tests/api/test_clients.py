@@ -86,7 +86,8 @@ def test_redact(line, expected):
     assert redact(line) == expected
 
 
-@given(st.text(alphabet=st.characters(categories=("L", "N", "P", "S"), exclude_characters="/?#\"'"), min_size=1, max_size=60), st.sampled_from(["", "/accept", "?next=/x", " HTTP/1.1"]))
+@given(st.text(alphabet=st.characters(categories=("L", "N", "P", "S"), exclude_characters="/?#\"'"), min_size=1, max_size=60),
+       st.sampled_from(["", "/accept", "?next=/x", " HTTP/1.1"]))
 def test_no_token_survives_redaction(token, tail):
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s "%s %s"', ("1.2.3.4", "GET",
                                f"/invites/{token}{tail}"), None)
