@@ -97,10 +97,32 @@ def test_check_password_answers_only_on_a_match_and_records_the_attempt(app_db, 
                     c=candidate_hash("wrong password", params))
     right = _as_app(app_db, "SELECT * FROM app.check_password('ADA@example.com', :c, '10.0.0.1')",
                     c=candidate_hash(PASSWORD, params))
-    assert wrong == [] and [dict(r) for r in right] == [{"user_id": user_id, "is_disabled": False}]
+    assert [dict(r) for r in wrong] == [{"outcome": "refused", "user_id": None}]
+    assert [dict(r) for r in right] == [{"outcome": "signed_in", "user_id": user_id}]
     attempts = owner.execute("SELECT succeeded FROM sign_in_attempts ORDER BY id").fetchall()
     assert attempts == [(False,), (True,)]
     assert owner.execute("SELECT last_sign_in_at IS NOT NULL FROM users WHERE id = %s", (user_id,)).fetchone()[0]
+    owner.execute("UPDATE users SET is_disabled = true WHERE id = %s", (user_id,))
+    disabled = _as_app(app_db, "SELECT * FROM app.check_password('ada@example.com', :c, '10.0.0.1')",
+                       c=candidate_hash(PASSWORD, params))
+    assert [dict(r) for r in disabled] == [{"outcome": "refused", "user_id": None}]
+
+
+def test_the_database_holds_the_failure_limit_even_for_the_right_password(app_db, owner, account):
+    params = _as_app(app_db, "SELECT * FROM app.password_parameters('ada@example.com')")[0]
+    outcomes = [_as_app(app_db, "SELECT outcome FROM app.check_password('ada@example.com', :c, '10.0.0.1')",
+                        c=candidate_hash(f"guess {n}", params))[0]["outcome"] for n in range(6)]
+    assert outcomes == ["refused"] * 5 + ["limited"]
+    right = _as_app(app_db, "SELECT outcome FROM app.check_password('ada@example.com', :c, '10.0.0.2')",
+                    c=candidate_hash(PASSWORD, params))
+    assert right[0]["outcome"] == "limited"
+    assert owner.execute("SELECT count(*) FROM sign_in_attempts").fetchone()[0] == 5  # refusals over the limit are not counted
+    # The application can neither count nor record attempts by itself any more.
+    for call in ("app.sign_in_failures('ada@example.com', '10.0.0.1', interval '1 hour')",
+                 "app.record_sign_in_attempt('ada@example.com', '10.0.0.1', true)"):
+        with pytest.raises(DBAPIError) as caught:
+            _as_app(app_db, f"SELECT * FROM {call}")
+        assert isinstance(caught.value.orig, psycopg.errors.InsufficientPrivilege)
 
 
 def test_rehash_needs_the_current_hash(app_db, owner, account):

@@ -4,7 +4,8 @@ DROP FUNCTION app.replace_password_hash(uuid, text, text);
 DROP FUNCTION app.check_password(text, text, inet);
 DROP FUNCTION app.password_parameters(text);
 DROP TABLE app.identity_secrets;
-GRANT EXECUTE ON FUNCTION app.record_sign_in_attempt(text, inet, boolean) TO tutorassist_app;
+GRANT EXECUTE ON FUNCTION app.record_sign_in_attempt(text, inet, boolean), app.sign_in_failures(text, inet, interval)
+  TO tutorassist_app;
 
 CREATE FUNCTION app.credentials(p_email text) RETURNS TABLE (user_id uuid, password_hash text, is_disabled boolean)
 LANGUAGE sql STABLE SECURITY DEFINER

@@ -51,29 +51,36 @@ COMMENT ON FUNCTION app.password_parameters(text) IS
   'The argon2 variant, parameters and salt to hash a sign-in candidate with (a stable stand-in for an unknown email); never the hash';
 
 CREATE FUNCTION app.check_password(p_email text, p_candidate_hash text, p_ip inet)
-RETURNS TABLE (user_id uuid, is_disabled boolean)
+RETURNS TABLE (outcome text, user_id uuid)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, extensions
 AS $$
 DECLARE
+  v_failures record;
   v_user uuid;
   v_disabled boolean;
 BEGIN
+  -- The limits live here, not in the application: even a caller that skips its own checks cannot guess faster.
+  SELECT * INTO v_failures FROM app.sign_in_failures(p_email, p_ip, interval '15 minutes');
+  IF v_failures.by_account >= 5 OR v_failures.by_address >= 20 THEN
+    RETURN QUERY SELECT 'limited'::text, NULL::uuid;
+    RETURN;
+  END IF;
   SELECT u.id, u.is_disabled INTO v_user, v_disabled FROM public.users u
   WHERE u.email = p_email::extensions.citext AND u.password_hash IS NOT NULL AND u.password_hash = p_candidate_hash;
   INSERT INTO public.sign_in_attempts (email, ip_address, succeeded)
   VALUES (p_email, p_ip, v_user IS NOT NULL AND NOT v_disabled);
-  IF v_user IS NULL THEN
+  IF v_user IS NULL OR v_disabled THEN
+    RETURN QUERY SELECT 'refused'::text, NULL::uuid;  -- a disabled account answers like a wrong password
     RETURN;
   END IF;
-  IF NOT v_disabled THEN
-    UPDATE public.users SET last_sign_in_at = now() WHERE id = v_user;
-  END IF;
-  RETURN QUERY SELECT v_user, v_disabled;
+  UPDATE public.users SET last_sign_in_at = now() WHERE id = v_user;
+  RETURN QUERY SELECT 'signed_in'::text, v_user;
 END
 $$;
 COMMENT ON FUNCTION app.check_password(text, text, inet) IS
-  'Compares the argon2 hash of a sign-in candidate with the stored one and records the attempt; the account only on a match';
+  'Signs in by comparing the argon2 hash of a candidate with the stored one, within the failure limits (5 per account, '
+  '20 accounts per address, 15 minutes); records the attempt; outcome signed_in (with the user), refused or limited';
 
 CREATE FUNCTION app.replace_password_hash(p_user_id uuid, p_current_hash text, p_new_hash text) RETURNS boolean
 LANGUAGE sql SECURITY DEFINER
@@ -88,8 +95,9 @@ $$;
 COMMENT ON FUNCTION app.replace_password_hash(uuid, text, text) IS
   'Rehashes a password with new argon2 parameters; only a caller who computed the current hash (knows the password) can';
 
--- check_password records attempts itself, so the application no longer writes them directly.
-REVOKE EXECUTE ON FUNCTION app.record_sign_in_attempt(text, inet, boolean) FROM tutorassist_app;
+-- check_password counts failures and records attempts itself, so the application no longer does either directly.
+REVOKE EXECUTE ON FUNCTION app.record_sign_in_attempt(text, inet, boolean), app.sign_in_failures(text, inet, interval)
+  FROM tutorassist_app;
 
 -- ---------------------------------------------------------------- sign-in limits
 -- Per address, only failures against distinct accounts count (the per-account limit handles guessing at one account),
