@@ -73,7 +73,7 @@ def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ValueError(f"TUTORASSIST_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network") from None
+            raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
     return tuple(networks)
 
 

@@ -76,6 +76,22 @@ def test_trusted_proxies_setting_refuses_a_bad_entry():
         Settings(TUTORASSIST_TRUSTED_PROXIES="10.0.0.1, proxy.example")
 
 
+def test_serve_refuses_bad_trusted_proxies_with_a_message(monkeypatch):
+    from typer.testing import CliRunner
+
+    from tutorassist.cli import app
+    from tutorassist.config import get_settings
+
+    monkeypatch.setenv("TUTORASSIST_TRUSTED_PROXIES", "10.0.0.1, proxy.example")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2 and "'proxy.example' is not an IP address" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(("line", "expected"), [
     ('1.2.3.4 - "GET /invites/abc_DEF-123 HTTP/1.1" 200', '1.2.3.4 - "GET /invites/[redacted] HTTP/1.1" 200'),
     ("POST /invites/abc/accept", "POST /invites/[redacted]/accept"),

@@ -9,12 +9,14 @@ import tempfile
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.api.conftest import Person
 from tests.api.helpers import problem
 from tests.api.served import serve
 from tutorassist.db import embedded, migrate
+from tutorassist.kit.problems import database_unavailable
 
 
 @pytest.fixture
@@ -45,3 +47,24 @@ def test_requests_answer_503_while_the_database_is_down_and_200_right_after(priv
         assert ann.http.get("/me").status_code == 200
         assert httpx.get(f"{api}/healthz").json() == {"status": "ok"}
         assert ann.http.post("/workspaces", json={"name": "Back"}).status_code == 201
+
+
+UNAVAILABLE = [
+    (psycopg.OperationalError("connection refused"), True),  # no SQLSTATE: the connection itself failed
+    (psycopg.errors.AdminShutdown(), True),
+    (psycopg.errors.CannotConnectNow(), True),
+    (psycopg.errors.TooManyConnections(), True),
+    (psycopg.errors.ConnectionFailure(), True),
+    (psycopg.InterfaceError("the connection is closed"), True),
+    (psycopg.errors.QueryCanceled(), False),  # an OperationalError, but this request's own fault
+    (psycopg.errors.UniqueViolation(), False),
+    (ValueError("unrelated"), False),
+]
+
+
+@pytest.mark.parametrize(("error", "unavailable"), UNAVAILABLE, ids=[type(e).__name__ for e, _ in UNAVAILABLE])
+def test_which_errors_mean_the_database_is_unavailable(error, unavailable):
+    from sqlalchemy.exc import DBAPIError
+
+    assert database_unavailable(error) is unavailable
+    assert database_unavailable(DBAPIError("SELECT 1", {}, error)) is unavailable
