@@ -77,6 +77,7 @@ def test_an_archived_students_invite_cannot_be_accepted(people, client):
         body = {"email": email, "password": PASSWORD, "display_name": "X", "invite_token": link["token"]}
         problem(client.post("/auth/signup", json=body), 404)
     assert tutor.http.get(f"/workspaces/{ws}/students/{student}").json()["user_id"] is None
+    assert "archived" in problem(tutor.http.post(f"/workspaces/{ws}/students/{student}/invites", json={}), 409)["detail"]
 
 
 # ---------------------------------------------------------------- browser sessions and CSRF

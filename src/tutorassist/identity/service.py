@@ -238,6 +238,8 @@ def issue_invite(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.
         if email is None:
             raise Problem(422, "Validation failed", "email: the student has no email; give one",
                           errors=[{"field": "email", "message": "required: the student has no email"}])
+        if student["archived_at"] is not None:  # its link could never be accepted (app.accept_invite)
+            raise Problem(409, "Conflict", "this student is archived: restore them before inviting")
         if body.role == "student" and student["user_id"] is not None:
             raise Problem(409, "Conflict", "this student already has an account")
         tx.conn.execute(text("UPDATE invite_tokens SET revoked_at = now() WHERE workspace_id = :w AND student_profile_id = :s "
