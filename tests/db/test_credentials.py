@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -162,3 +166,16 @@ def test_purge_removes_old_sessions_and_attempts_only(app_db, owner, account):
     assert [int(h, 16) for (h,) in left] == [0, 2, 4]
     assert owner.execute("SELECT count(*) FROM sign_in_attempts").fetchone()[0] == 2
     assert dict(_as_app(app_db, "SELECT * FROM app.purge_expired_identity_rows()")[0]) == {"sessions": 0, "sign_in_attempts": 0}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(password=st.text(min_size=1, max_size=40), guess=st.text(min_size=1, max_size=40),
+       email_case=st.sampled_from([str.lower, str.upper, str.title]))
+def test_only_the_password_itself_signs_in(app_db, password, guess, email_case):
+    """Any password (unicode included), any guess, any case of the email: the database's verdict is password == guess."""
+    email = f"p{uuid.uuid4().hex[:10]}@example.com"
+    _as_app(app_db, "SELECT app.sign_up(:e, 'P', :h)", e=email, h=hash_password(password))
+    params = _as_app(app_db, "SELECT * FROM app.password_parameters(:e)", e=email_case(email))[0]
+    outcomes = [_as_app(app_db, "SELECT outcome FROM app.check_password(:e, :c, NULL)", e=email_case(email),
+                        c=candidate_hash(attempt, params))[0]["outcome"] for attempt in (guess, password)]
+    assert outcomes == ["signed_in" if guess == password else "refused", "signed_in"]
