@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from tutorassist.api.clients import client_address
 from tutorassist.kit.problems import Problem
 
 SESSION_COOKIE = "ta_session"
@@ -96,7 +97,7 @@ def request_context(request: Request) -> RequestContext:
     return RequestContext(
         engine=request.app.state.engine,
         token=token or None,
-        ip=request.client.host if request.client else None,
+        ip=client_address(request),
         user_agent=(request.headers.get("user-agent") or "")[:500] or None,
     )
 

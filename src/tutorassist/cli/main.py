@@ -19,6 +19,8 @@ app = typer.Typer(
         "(default /var/lib/tutorassist as root, else ~/.local/share/tutorassist).\n\n"
         "TUTORASSIST_HOST, TUTORASSIST_PORT: where `serve` listens (default 127.0.0.1:8000).\n\n"
         "TUTORASSIST_WORKERS: server processes of `serve` (default 0: one per CPU core).\n\n"
+        "TUTORASSIST_TRUSTED_PROXIES: comma-separated addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto `serve` believes (default: none).\n\n"
         "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0).\n\n"
         "TUTORASSIST_CAS_WORKERS, TUTORASSIST_CAS_WAIT: answer-checker processes per server process (default one per "
         "core) and seconds a check waits for a free one (default 5)."
@@ -46,15 +48,17 @@ def serve(
     import uvicorn
 
     from tutorassist.api.app import DATABASE_URL_VARIABLE, create_app
+    from tutorassist.api.logs import uvicorn_log_config
     from tutorassist.db.connection import owner_url
 
     processes = workers or os.cpu_count() or 1
+    # proxy_headers off: the app itself believes X-Forwarded-* only from TUTORASSIST_TRUSTED_PROXIES.
+    options = {"host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(), "proxy_headers": False}
     if processes == 1:
-        uvicorn.run(create_app(owner_url()), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(owner_url()), **options)
     else:  # each process builds its own app (and connection pool) from the URL resolved here once
         os.environ[DATABASE_URL_VARIABLE] = owner_url()
-        uvicorn.run("tutorassist.api.app:app_from_environment", factory=True, workers=processes, host=host, port=port,
-                    log_level="info")
+        uvicorn.run("tutorassist.api.app:app_from_environment", factory=True, workers=processes, **options)
 
 
 @app.command()

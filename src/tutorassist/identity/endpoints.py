@@ -4,39 +4,49 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from tutorassist.api.clients import came_over_https
 from tutorassist.api.context import SESSION_COOKIE, Context
+from tutorassist.api.csrf import CSRF_COOKIE, csrf_token_for
 from tutorassist.identity import schemas, service
 
 router = APIRouter()
 
 
-def _with_cookie(response: Response, session: schemas.SessionOut, client: str) -> schemas.SessionOut:
+def _with_cookie(request: Request, response: Response, session: schemas.SessionOut, client: str) -> schemas.SessionOut:
+    """Browsers get the session only as an HttpOnly cookie (never in the body, where scripts could read it) and a
+    readable CSRF cookie; API clients get the bearer token in the body."""
     if client == "browser":
-        response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=False,
+        secure = came_over_https(request)
+        csrf = csrf_token_for(session.token)
+        response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=secure,
                             expires=session.expires_at)
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="lax", secure=secure, expires=session.expires_at)
+        return session.model_copy(update={"token": None, "csrf_token": csrf})
     return session
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=schemas.SessionOut, tags=["auth"])
-def sign_up(body: schemas.SignUp, ctx: Context, response: Response):
-    """Create an account (optionally through an invite link) and sign in."""
-    return _with_cookie(response, service.sign_up(ctx, body), body.client)
+def sign_up(body: schemas.SignUp, ctx: Context, request: Request, response: Response):
+    """Create an account (optionally through an invite link addressed to its email) and sign in."""
+    return _with_cookie(request, response, service.sign_up(ctx, body), body.client)
 
 
 @router.post("/auth/signin", response_model=schemas.SessionOut, tags=["auth"],
              responses={401: {"description": "Wrong email or password"}, 429: {"description": "Too many failed sign-ins"}})
-def sign_in(body: schemas.SignIn, ctx: Context, response: Response):
-    """Sign in with email and password: a bearer token, and for browsers also a session cookie."""
-    return _with_cookie(response, service.sign_in(ctx, body), body.client)
+def sign_in(body: schemas.SignIn, ctx: Context, request: Request, response: Response):
+    """Sign in with email and password: a bearer token for API clients; for browsers an HttpOnly session cookie and
+    a ta_csrf cookie whose value must come back in X-CSRF-Token on state-changing requests."""
+    return _with_cookie(request, response, service.sign_in(ctx, body), body.client)
 
 
 @router.post("/auth/signout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def sign_out(ctx: Context, response: Response) -> None:
     """End the current session."""
     service.sign_out(ctx)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, samesite="lax")
 
 
 @router.get("/auth/sessions", response_model=list[schemas.AuthSessionOut], tags=["auth"])
@@ -139,11 +149,12 @@ def revoke_invite(workspace_id: UUID, invite_id: UUID, ctx: Context) -> None:
 
 @router.get("/invites/{token}", response_model=schemas.InvitePreview, tags=["invites"])
 def preview_invite(token: str, ctx: Context):
-    """What an invite link is for (no sign-in needed)."""
+    """What an open invite link is for (no sign-in needed); a used, revoked or expired link is simply not found."""
     return service.preview_invite(ctx, token)
 
 
 @router.post("/invites/{token}/accept", response_model=schemas.Membership, tags=["invites"])
 def accept_invite(token: str, ctx: Context):
-    """Join the workspace as the signed-in user (students are linked to their profile)."""
+    """Join the workspace as the signed-in user, whose email must be the invited address (students are linked to
+    their profile)."""
     return service.accept_invite(ctx, token)

@@ -266,3 +266,4 @@ class SignInAttempt(Base):
     ip_address: Mapped[str | None] = mapped_column(INET, comment="Client address")
     succeeded: Mapped[bool] = mapped_column(comment="Whether the password was right")
     attempted_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When it happened")
+

@@ -29,7 +29,10 @@ class SignIn(Strict):
 
 class SessionOut(BaseModel):
     session_id: UUID
-    token: str = Field(description="Send as 'Authorization: Bearer <token>' (also set as a cookie for browsers)")
+    token: str | None = Field(description="API clients: send as 'Authorization: Bearer <token>'. Browsers: null, the "
+                                          "session is only in the HttpOnly ta_session cookie")
+    csrf_token: str | None = Field(None, description="Browsers: the value to send in X-CSRF-Token (also in the "
+                                                     "readable ta_csrf cookie) with every state-changing request")
     expires_at: datetime
     user_id: UUID
     workspace_id: UUID | None = Field(None, description="The workspace joined through an invite, if any")
@@ -96,7 +99,7 @@ class MemberOut(BaseModel):
     display_name: str
     email: str
     role: Role
-    student_profile_id: UUID | None
+    student_profile_id: UUID | None = Field(description="A student's own profile, or the student a guardian follows")
     joined_at: datetime
 
 
@@ -165,4 +168,4 @@ class InvitePreview(BaseModel):
     role: str
     student_name: str | None
     expires_at: datetime
-    state: Literal["open", "used", "revoked", "expired"]
+    state: Literal["open"] = Field(description="Always open: a used, revoked or expired link is not found")

@@ -11,13 +11,11 @@ from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx, token_hash
 from tutorassist.identity import schemas
-from tutorassist.identity.security import hash_password, new_token, verify_password
+from tutorassist.identity.security import candidate_hash, hash_password, needs_rehash, new_token
 from tutorassist.kit.problems import Problem, checked_jsonb
 
 SESSION_LIFETIME = {"browser": timedelta(days=30), "api": timedelta(days=90)}
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)  # the window app.check_password limits failures in (for Retry-After)
 
 
 def _settings(value: dict[str, Any], level: str) -> str:
@@ -67,20 +65,21 @@ class _Refusal:
 def sign_in(ctx: RequestContext, body: schemas.SignIn) -> schemas.SessionOut:
     refusal: _Refusal | None = None
     # The failure must be recorded even though the request fails, so the transaction commits and we refuse after.
+    # The database holds the limits (app.check_password); we only say which refusal it was.
     with ctx.tx(signed_in=False) as tx:
-        failures = tx.one("SELECT * FROM app.sign_in_failures(:e, CAST(:ip AS inet), :w)",
-                          e=body.email, ip=_inet(ctx.ip), w=FAILURE_WINDOW)
-        if failures["by_account"] >= MAX_FAILURES_PER_ACCOUNT or failures["by_address"] >= MAX_FAILURES_PER_ADDRESS:
+        parameters = tx.one("SELECT * FROM app.password_parameters(:e)", e=body.email)
+        candidate = candidate_hash(body.password, parameters)
+        result = tx.one("SELECT * FROM app.check_password(:e, :c, CAST(:ip AS inet))",
+                        e=body.email, c=candidate, ip=_inet(ctx.ip))
+        if result["outcome"] == "signed_in":
+            if needs_rehash(candidate):
+                tx.scalar("SELECT app.replace_password_hash(:u, :old, :new)",
+                          u=result["user_id"], old=candidate, new=hash_password(body.password))
+            return _open_session(tx, result["user_id"], body.client, ctx)
+        if result["outcome"] == "limited":
             refusal = _Refusal(429, "Too many failed sign-ins", "too many failed sign-ins; try again in 15 minutes",
                                {"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))})
         else:
-            account = tx.one("SELECT * FROM app.credentials(:e)", e=body.email)
-            ok = verify_password(account["password_hash"] if account else None, body.password)
-            ok = ok and account is not None and not account["is_disabled"]
-            tx.conn.execute(text("SELECT app.record_sign_in_attempt(:e, CAST(:ip AS inet), :ok)"),
-                            {"e": body.email, "ip": _inet(ctx.ip), "ok": ok})
-            if ok:
-                return _open_session(tx, account["user_id"], body.client, ctx)
             refusal = _Refusal(401, "Unauthorized", "wrong email or password")
     raise Problem(refusal.status, refusal.title, refusal.detail, **({"headers": refusal.headers} if refusal.headers else {}))
 
@@ -152,9 +151,12 @@ def update_workspace(ctx: RequestContext, ws: UUID, body: schemas.WorkspaceUpdat
 
 
 def _members(tx: Tx) -> list[schemas.MemberOut]:
-    rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, m.student_profile_id, m.joined_at "
-                  "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = :w "
-                  "ORDER BY m.role, u.display_name, m.user_id", w=tx.workspace_id)
+    # A guardian's student is on the membership; a student's own profile is the one linked to their account.
+    rows = tx.all("SELECT m.user_id, u.display_name, u.email::text AS email, m.role, "
+                  "CASE WHEN m.role = 'student' THEN p.id ELSE m.student_profile_id END AS student_profile_id, m.joined_at "
+                  "FROM workspace_members m JOIN users u ON u.id = m.user_id "
+                  "LEFT JOIN student_profiles p ON p.workspace_id = m.workspace_id AND p.user_id = m.user_id "
+                  "WHERE m.workspace_id = :w ORDER BY m.role, u.display_name, m.user_id", w=tx.workspace_id)
     return [schemas.MemberOut(**r) for r in rows]
 
 
@@ -233,6 +235,8 @@ def issue_invite(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.
         if email is None:
             raise Problem(422, "Validation failed", "email: the student has no email; give one",
                           errors=[{"field": "email", "message": "required: the student has no email"}])
+        if student["archived_at"] is not None:  # its link could never be accepted (app.accept_invite)
+            raise Problem(409, "Conflict", "this student is archived: restore them before inviting")
         if body.role == "student" and student["user_id"] is not None:
             raise Problem(409, "Conflict", "this student already has an account")
         tx.conn.execute(text("UPDATE invite_tokens SET revoked_at = now() WHERE workspace_id = :w AND student_profile_id = :s "

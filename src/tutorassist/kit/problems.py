@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -74,13 +75,41 @@ _SQLSTATE = {
     "22007": (422, "Invalid date or time"),
     "22008": (422, "Invalid date or time"),
     "42501": (403, "Forbidden"),  # insufficient_privilege, including row-level security refusals
+    "TA403": (403, "Forbidden"),
     "TA404": (404, "Not found"),
     "TA409": (409, "Conflict"),
     "TA410": (410, "Gone"),
 }
 
 
+# How long a client should wait before retrying while the database is unreachable: a restart takes seconds.
+RETRY_AFTER_SECONDS = 5
+# Server-side reasons a connection is refused or ended: connection exceptions (class 08), too many connections,
+# shutting down or starting up (57P01-57P03).
+_UNAVAILABLE_SQLSTATES = ("53300", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether exc means the database cannot be reached right now (as opposed to refusing this request)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(exc, PoolTimeoutError) or isinstance(orig, psycopg.InterfaceError):
+        return True
+    if isinstance(orig, psycopg.OperationalError):
+        sqlstate = getattr(orig, "sqlstate", None)
+        # No SQLSTATE: the client library lost or never got the connection (refused, reset, closed by the server).
+        return sqlstate is None or sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+    return False
+
+
+def unavailable_response() -> JSONResponse:
+    return problem_response(503, "Service Unavailable", "the database is unreachable; try again shortly",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def _database_problem(exc: DBAPIError) -> JSONResponse:
+    if database_unavailable(exc):
+        log.warning("database unavailable: %s", str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc)
+        return unavailable_response()
     orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None) if isinstance(orig, psycopg.Error) else None
     if sqlstate in _SQLSTATE:
@@ -125,7 +154,14 @@ def install(app: FastAPI) -> None:
     async def _db(_request: Request, exc: DBAPIError) -> JSONResponse:
         return _database_problem(exc)
 
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(_request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        log.warning("no database connection became free: %s", exc)
+        return unavailable_response()
+
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):  # a psycopg error raised outside SQLAlchemy's wrapping
+            return unavailable_response()
         log.exception("unexpected error", exc_info=exc)
         return problem_response(500, "Internal Server Error", "the request failed and changed nothing")
