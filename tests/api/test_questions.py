@@ -151,6 +151,78 @@ def test_bad_input_is_a_problem_naming_the_field_never_a_server_error(practice: 
     assert tutor.http.get(url).json()["version"] == 1
 
 
+# ---------------------------------------------------------------- the checker must understand the correct answer
+UNCHECKABLE = [
+    ("expression", {"type": "expression", "value": "x+*"}, "answer_spec.value"),
+    ("equation", {"type": "equation", "value": "y == 2"}, "answer_spec.value"),
+    ("inequality", {"type": "inequality", "value": "x <"}, "answer_spec.value"),
+    ("set", {"type": "set", "elements": ["1", "2+", "3"]}, "answer_spec.elements.1"),
+    ("list", {"type": "list", "elements": ["(1,", "2"]}, "answer_spec.elements.0"),
+    ("interval", {"type": "interval", "value": "(1, *]"}, "answer_spec.value"),
+    ("number", {"type": "number", "value": "1e999999"}, "answer_spec.value"),
+]
+# Pydantic's pattern errors would show the regular expression; the tutor gets words instead.
+PATTERNED = [
+    ("number", {"type": "number", "value": "two"}, "answer_spec.value", "decimal number"),
+    ("interval", {"type": "interval", "value": "1, 3"}, "answer_spec.value", "interval notation"),
+    ("equation", {"type": "equation", "value": "y + 2"}, "answer_spec.value", "must contain ="),
+    ("expression", {"type": "expression", "value": "x", "variables": ["2x"]}, "answer_spec.variables.0", "a letter"),
+    ("multiple_choice", {"type": "multiple_choice", "choices": [{"id": "a b", "latex": "1"}, {"id": "b", "latex": "2"}],
+                         "correct_ids": ["b"]}, "answer_spec.choices.0.id", "letters, digits"),
+]
+
+
+def test_a_correct_answer_the_checker_cannot_read_is_refused_on_create_and_edit(practice: Practice, owner):
+    ws, tutor = practice.workspace_id, practice.tutor
+    for answer_type, spec, field in UNCHECKABLE:
+        body = problem(tutor.http.post(practice.path("/questions"), json=question_body(
+            answer_type=answer_type, answer_spec=spec, status="active")), 422)
+        assert fields(body) == {field}, (spec, body)
+        assert "could not be parsed" in body["detail"] or "checker" in body["detail"], body
+    for answer_type, spec, field, words in PATTERNED:
+        body = problem(tutor.http.post(practice.path("/questions"), json=question_body(
+            answer_type=answer_type, answer_spec=spec)), 422)
+        assert fields(body) == {field} and words in body["detail"], body
+        assert "^" not in body["detail"] and "pattern" not in body["detail"], body
+    assert count_questions(owner, ws) == 0
+    # A value in another form than required_form asks is how a tutor states the target: accepted.
+    create(tutor, ws, answer_type="expression", answer_spec={"type": "expression", "value": "x^2-1",
+                                                              "required_form": "factored"})
+
+    q = create(tutor, ws, answer_type="expression", answer_spec={"type": "expression", "value": "2x+2"})
+    url = practice.path(f"/questions/{q['id']}")
+    refused = problem(tutor.http.patch(url, json={"answer_spec": {"type": "expression", "value": "2x+"},
+                                                  "status": "active"}), 422)
+    assert fields(refused) == {"answer_spec.value"}
+    # Changing only the type re-checks the stored spec against the new type.
+    assert fields(problem(tutor.http.patch(url, json={"answer_type": "number"}), 422)) == {"answer_spec.type"}
+    stored = tutor.http.get(url).json()
+    assert stored["answer_spec"]["value"] == "2x+2" and stored["status"] == "draft" and stored["version"] == 1
+
+
+def test_answer_specs_and_topic_metadata_are_stored_as_their_contracts_dump_them(practice: Practice, owner):
+    ws, tutor = practice.workspace_id, practice.tutor
+    q = create(tutor, ws, answer_spec={"type": "number", "value": "2.50", "tolerance_abs": None, "decimal_places": 2})
+    stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (q["id"],)).fetchone()[0]
+    assert stored == {"type": "number", "value": "2.50", "decimal_places": 2}  # explicit null left out
+    tutor.http.patch(practice.path(f"/questions/{q['id']}"), json={
+        "answer_type": "multiple_choice", "answer_spec": {
+            "type": "multiple_choice", "choices": [{"id": "a", "latex": "1"}, {"id": "b", "latex": "2"}],
+            "correct_ids": ["a"]}}).raise_for_status()
+    stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (q["id"],)).fetchone()[0]
+    assert stored["allow_multiple"] is False and stored["shuffle"] is True  # defaults written out, as dumped
+
+    prerequisite = tutor.http.post(practice.path("/topics"), json={"name": "Numbers"}).json()["id"]
+    upper = prerequisite.upper()  # a uuid in another spelling is stored canonically
+    made = tutor.http.post(practice.path("/topics"), json={"name": "Algebra", "metadata": {
+        "prerequisites": [upper], "estimated_hours": 3, "difficulty": None}})
+    assert made.status_code == 201, made.text
+    metadata = owner.execute("SELECT metadata FROM topics WHERE id = %s", (made.json()["id"],)).fetchone()[0]
+    assert metadata == {"prerequisites": [prerequisite], "estimated_hours": 3.0}
+    assert owner.execute("SELECT jsonb_typeof(metadata->'estimated_hours') FROM topics WHERE id = %s",
+                         (made.json()["id"],)).fetchone()[0] == "number"
+
+
 # ---------------------------------------------------------------- status rules and deletion
 def test_status_transitions_follow_explicit_rules(practice: Practice):
     tutor = practice.tutor

@@ -278,6 +278,12 @@ def validate_jsonb(table: str, column: str, value: Any, *, unknown_keys: Unknown
     return validate_contract(entry.contract.adapter, value, context=entry.context, unknown_keys=unknown_keys)
 
 
+def dump_column(table: str, column: str, value: Any) -> dict[str, Any]:
+    """The JSON object to store in table.column: `value` validated against the column's contract and dumped by it
+    (normalised types, unset optional keys omitted). Raises pydantic.ValidationError like validate_jsonb."""
+    return dump_jsonb(validate_jsonb(table, column, value))
+
+
 # --------------------------------------------------------------------------------------------- docs
 
 DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "jsonb-contracts.md"

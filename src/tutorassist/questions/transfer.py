@@ -31,10 +31,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.problems import Problem, checked_jsonb
+from tutorassist.kit.problems import Problem
 from tutorassist.questions import schemas, service
 from tutorassist.questions.latex import latex_to_text
 from tutorassist.questions.search import Filters, where
+from tutorassist.questions.topics.service import stored_metadata
 
 MAX_REPORTED_ERRORS = 10_000
 
@@ -156,7 +157,8 @@ def import_questions(ctx: RequestContext, ws: UUID, raw: bytes) -> schemas.Impor
             rows.append({
                 "id": str(question_id), "topic_id": str(topic) if (topic := topics.resolve(item)) else None,
                 "prompt_latex": item.prompt_latex, "prompt_text": latex_to_text(item.prompt_latex),
-                "answer_type": item.answer_type, "answer_spec": item.answer_spec, "hints": item.hints,
+                "answer_type": item.answer_type,
+                "answer_spec": service.stored_answer_spec(item.answer_type, item.answer_spec), "hints": item.hints,
                 "solution_latex": item.solution_latex, "difficulty": item.difficulty, "tags": item.tags,
                 "curriculum": item.curriculum, "status": item.status})
             program_links += [[str(question_id), str(p)] for p in item.program_ids]
@@ -231,7 +233,7 @@ class _Topics:
                     "INSERT INTO topics (workspace_id, parent_id, name, metadata, created_by) "
                     "VALUES (:w, :p, :n, CAST(:m AS jsonb), :u) RETURNING id",
                     w=self.tx.workspace_id, p=parent, n=name, u=self.tx.user_id,
-                    m=checked_jsonb("topics", "metadata", {"generated_from": "imported"}, "metadata"))
+                    m=stored_metadata({"generated_from": "imported"}))
                 self.children[(parent, name)] = found
                 self.ids.add(found)
                 self.created.append(found)

@@ -15,17 +15,20 @@ Staff (owner, tutor) write; students and guardians read topics that are not arch
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.problems import Problem, checked_jsonb, invalid_field
+from tutorassist.kit.jsonb import dump_column
+from tutorassist.kit.problems import Problem, from_validation_error, invalid_field
 from tutorassist.questions.topics import schemas
 
 _COLUMNS = "id, parent_id, name, description, sort_order, metadata, archived_at, created_at, updated_at"
@@ -68,8 +71,16 @@ def _check_parent(tx: Tx, parent_id: UUID | None, topic_id: UUID | None = None) 
         raise Problem(409, "Conflict", "the parent topic is archived; unarchive it first or choose another parent")
 
 
+def stored_metadata(value: dict[str, Any]) -> str:
+    """The metadata as TopicMetadata dumps it, as JSON text (422 naming `metadata.<key>` when it is invalid)."""
+    try:
+        return json.dumps(dump_column("topics", "metadata", value))
+    except ValidationError as exc:
+        raise from_validation_error(exc, "metadata") from None
+
+
 def _metadata(tx: Tx, value: dict[str, Any], topic_id: UUID | None) -> str:
-    stored = checked_jsonb("topics", "metadata", value, "metadata")
+    stored = stored_metadata(value)
     for key in _TOPIC_ID_LISTS:
         ids = [str(UUID(str(i))) for i in value.get(key) or []]  # canonical form (the contract accepted them)
         if not ids:
