@@ -235,6 +235,11 @@ class Question(Base):
             "idx_questions_tags", "tags_json", postgresql_using="gin", postgresql_ops={"tags_json": "jsonb_path_ops"}
         ),
         Index("idx_questions_search", "search_tsv", postgresql_using="gin"),
+        Index(
+            "idx_questions_prompt_trgm", "prompt_text", postgresql_using="gin",
+            postgresql_ops={"prompt_text": "extensions.gin_trgm_ops"},
+        ),
+        Index("idx_questions_listing", "workspace_id", text("created_at DESC"), text("id DESC")),
         {"comment": __doc__},
     )
 
