@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import uuid
 
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
 from tests.api.conftest import Practice
 from tests.api.test_questions import (
     count_questions,
@@ -270,3 +273,49 @@ def test_export_streams_every_row_in_order(practice: Practice, owner):
     document = json.loads(b"".join(chunks))
     assert [q["prompt_latex"] for q in document["questions"]] == [f"Q{n}" for n in range(1, 1235)]
     assert document["format"] == FORMAT and document["exported_at"]
+
+
+# ---------------------------------------------------------------- property: no document makes the import fail badly
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12)
+_math = st.sampled_from(["2", "x+*", "1e999999", "(1,", "[1, 3)", "x \\le 2", "y = 2x", "\\frac{1}{0}", "", " ", "1/0",
+                         "2(1,5)", "6.02e23", "\x00", "é", "∞"])
+_spec = st.one_of(
+    st.fixed_dictionaries({"type": st.sampled_from(["number", "expression", "equation", "inequality", "interval"]),
+                           "value": _math}),
+    st.fixed_dictionaries({"type": st.sampled_from(["set", "list"]), "elements": st.lists(_math, max_size=3)}),
+    _json)
+_item = st.fixed_dictionaries(
+    {"prompt_latex": st.one_of(st.text(max_size=20), _json),
+     "answer_type": st.sampled_from(["number", "expression", "equation", "inequality", "set", "list", "interval", "x"])},
+    optional={"answer_spec": _spec, "topic_path": st.lists(st.text(max_size=8), max_size=3) | _json,
+              "topic_id": st.uuids().map(str) | _json, "quality_score": st.floats() | st.text(max_size=5) | _json,
+              "generation_metadata": _json, "batch_id": st.uuids().map(str) | _json, "difficulty": _json,
+              "tags": st.lists(st.text(max_size=8), max_size=3) | _json, "curriculum": _json, "id": _json,
+              "status": st.sampled_from(["draft", "active", "archived", "gone"]), "hints": _json})
+_plausible = st.builds(lambda prompt, extra: question_body(prompt_latex=prompt) | extra,
+                       st.text(min_size=1, max_size=10), st.dictionaries(st.sampled_from(["topic_path", "tags", "quality_score",
+                                                                                          "status", "id"]), _json, max_size=2))
+_document = st.one_of(
+    _json,
+    st.fixed_dictionaries({"format": st.just(FORMAT), "questions": st.lists(_plausible | _item, max_size=4)}),
+    st.fixed_dictionaries({"questions": st.lists(_item | _json, max_size=4)},
+                          optional={"format": st.just(FORMAT) | _json, "exported_at": st.just("2025-01-01T00:00:00Z") | _json}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=_document)
+def test_random_import_documents_never_fail_with_a_server_error(practice: Practice, owner, document):
+    before = count_questions(owner, practice.workspace_id)
+    response = practice.tutor.http.post(practice.path("/questions/import"), content=json.dumps(document),
+                                        headers={"content-type": "application/json"})
+    assert response.status_code in (201, 422), response.text
+    event(f"status {response.status_code}")
+    if response.status_code == 422:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["errors"] and count_questions(owner, practice.workspace_id) == before
+    else:
+        result = response.json()
+        assert count_questions(owner, practice.workspace_id) == before + len(result["created_ids"])
