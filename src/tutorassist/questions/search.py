@@ -27,7 +27,6 @@ from tutorassist.kit.pagination import Page, decode_cursor, page_of
 from tutorassist.kit.problems import invalid_field
 from tutorassist.questions import service
 
-
 SIMILAR_WORDS = "OPERATOR(extensions.%>)"
 """pg_trgm's word similarity (the query is like some run of words of the prompt), served by idx_questions_prompt_trgm."""
 NEWEST_FIRST = "ORDER BY q.created_at DESC, q.id DESC"
