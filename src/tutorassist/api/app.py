@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from tutorassist import __version__
+from tutorassist import contracts as _contracts  # noqa: F401  (every domain registers its JSONB contracts)
 from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine

@@ -15,7 +15,6 @@ Policy for every contract (repeated in docs/jsonb-contracts.md, which `render_co
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -159,103 +158,26 @@ class JsonbColumn:
         return json.loads(self.db_default.removesuffix("::jsonb").strip("'"))
 
 
-@functools.cache
+_REGISTRY: dict[tuple[str, str], JsonbColumn] = {}
+
+
+def register(*columns: JsonbColumn) -> None:
+    """Declare the contract of JSONB columns. Each domain registers its own columns when its contracts module is
+    imported, so this shared module never imports a domain; `tutorassist.contracts` imports every domain's. Registering
+    the same column again with an equal entry is a no-op; with a different one it is an error."""
+    for column in columns:
+        key = (column.table, column.column)
+        if key in _REGISTRY and _REGISTRY[key] != column:
+            raise ValueError(f"{column.table}.{column.column} already has the contract {_REGISTRY[key].contract.name}")
+        _REGISTRY[key] = column
+
+
 def jsonb_registry() -> Mapping[tuple[str, str], JsonbColumn]:
-    """Every JSONB column that has a contract, keyed by (table, column), in documentation order.
+    """Every registered JSONB column, keyed by (table, column), in documentation order (by table, then column).
 
-    Built on first use because the contract modules import the shared types above.
+    Only the domains imported so far have registered: import `tutorassist.contracts` to see all of them.
     """
-    from tutorassist.identity.contracts import (
-        SETTINGS_LEVEL_TABLES,
-        WorkspaceSettings,
-        settings_context,
-    )
-    from tutorassist.learning.contracts import AttemptContext
-    from tutorassist.questions.contracts import (
-        ANSWER_SPEC_MODELS,
-        AnswerSpec,
-        GenerationMetadataColumn,
-        LegacyGenerationMetadata,
-        NoGenerationMetadata,
-        QuestionGenerationMetadata,
-        TopicMetadata,
-    )
-    from tutorassist.scheduling.contracts import SessionMetadata
-
-    generation = JsonbContract(
-        name="QuestionGenerationMetadata",
-        type=GenerationMetadataColumn,
-        purpose="AI generation context, cost tracking and quality metrics of a question (seed 6.2).",
-        models=(QuestionGenerationMetadata, LegacyGenerationMetadata, NoGenerationMetadata),
-        notes=(
-            "The column holds one of three shapes, told apart by content: `{}` (the default: the question was not "
-            "AI-generated), a legacy backfill (`legacy_migration: true`, written by seed Action 6 for questions "
-            "generated before the column existed), or the full `QuestionGenerationMetadata`.",
-            "Where the seed's 4.1 example and its 6.2 interface differ, the 6.2 interface wins: the 4.1 example is "
-            'valid once its placeholders (`"uuid"`, `"uuid1"`) are real uuids, and its missing keys (`cost_usd`, '
-            "`quality_checks`, `pedagogical.cognitive_load`) are optional in 6.2.",
-            "`batch_id` is the AI provider's batch id (a string such as `batch_abc123`); the internal batch is the "
-            "`questions.batch_id` column (a uuid of `question_batches`).",
-        ),
-    )
-    answer_spec = JsonbContract(
-        name="AnswerSpec",
-        type=AnswerSpec,
-        purpose="What a correct answer to a question is, one shape per answer type, discriminated by `type`.",
-        models=ANSWER_SPEC_MODELS,
-        notes=(
-            "`type` must equal the row's `questions.answer_type` (a cross-column rule for the db audit: the "
-            "database only checks that the value is an object). The column has no default, so `{}` is invalid.",
-            "Values are LaTeX or plain text as typed by the tutor; numbers are decimal strings so that trailing "
-            "zeros survive for significant-figure and decimal-place checks.",
-        ),
-    )
-    topic = JsonbContract(
-        name="TopicMetadata",
-        type=TopicMetadata,
-        models=(TopicMetadata,),
-    )
-    attempt = JsonbContract(
-        name="AttemptContext",
-        type=AttemptContext,
-        models=(AttemptContext,),
-        notes=(
-            "Written by the client with the submission; every key is optional because clients differ in what they "
-            "can report. `hints_viewed_at` should have `attempts.hints_viewed` entries (cross-column, for the audit).",
-        ),
-    )
-    session = JsonbContract(
-        name="SessionMetadata",
-        type=SessionMetadata,
-        models=(SessionMetadata,),
-    )
-    settings = JsonbContract(
-        name="WorkspaceSettings",
-        type=WorkspaceSettings,
-        models=(WorkspaceSettings,),
-        notes=(
-            "Resolution (`tutorassist.identity.contracts.resolve_settings`), per key: the assignment's value, else "
-            "the student's, else the workspace's, else the built-in default. A key is set at a level when it is "
-            "present and not null; `false` and `0` are values and override (the seed's `||` is read as this, not "
-            "as JavaScript truthiness, which would make `show_hints: false` fall through).",
-            "Some keys only mean something at some levels (the Levels column): a key at another level is rejected "
-            "on write and ignored when resolving.",
-            "An override cannot reset a key to its built-in `null` (no cap): `null` means inherit. Set a large cap "
-            "instead.",
-        ),
-    )
-    columns = [
-        JsonbColumn("questions", "generation_metadata", generation, "'{}'::jsonb"),
-        JsonbColumn("questions", "answer_spec", answer_spec, None),
-        JsonbColumn("topics", "metadata", topic, "'{}'::jsonb"),
-        JsonbColumn("attempts", "context_json", attempt, "'{}'::jsonb"),
-        JsonbColumn("sessions", "session_metadata", session, "'{}'::jsonb"),
-    ]
-    columns += [
-        JsonbColumn(table, "settings_json", settings, "'{}'::jsonb", settings_context(level))
-        for level, table in SETTINGS_LEVEL_TABLES.items()
-    ]
-    return MappingProxyType({(c.table, c.column): c for c in columns})
+    return MappingProxyType(dict(sorted(_REGISTRY.items())))
 
 
 def jsonb_column(table: str, column: str) -> JsonbColumn:
@@ -287,9 +209,7 @@ def dump_column(table: str, column: str, value: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- docs
 
 DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "jsonb-contracts.md"
-REGENERATE_COMMAND = (
-    'python -c "from tutorassist.kit.jsonb import write_contracts_markdown; write_contracts_markdown()"'
-)
+REGENERATE_COMMAND = "python -m tutorassist.contracts"
 
 _INTRO = """\
 # JSONB contracts

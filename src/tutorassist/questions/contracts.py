@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from tutorassist.kit.jsonb import IsoDateTime, NonEmptyStr, UniqueList
+from tutorassist.kit.jsonb import IsoDateTime, JsonbColumn, JsonbContract, NonEmptyStr, UniqueList, register
 
 # --------------------------------------------------------------------------------------------- generation metadata
 
@@ -575,3 +575,51 @@ AnswerSpec = Annotated[
     Field(discriminator="type"),
 ]
 """questions.answer_spec: what a correct answer is, discriminated by `type` (which must equal questions.answer_type)."""
+
+
+# --------------------------------------------------------------------------------------------- registration
+
+register(
+    JsonbColumn("questions", "generation_metadata", JsonbContract(
+        name="QuestionGenerationMetadata",
+        type=GenerationMetadataColumn,
+        purpose="AI generation context, cost tracking and quality metrics of a question (seed 6.2).",
+        models=(QuestionGenerationMetadata, LegacyGenerationMetadata, NoGenerationMetadata),
+        notes=(
+            "The column holds one of three shapes, told apart by content: `{}` (the default: the question was not "
+            "AI-generated), a legacy backfill (`legacy_migration: true`, written by seed Action 6 for questions "
+            "generated before the column existed), or the full `QuestionGenerationMetadata`.",
+            "Where the seed's 4.1 example and its 6.2 interface differ, the 6.2 interface wins: the 4.1 example is "
+            'valid once its placeholders (`"uuid"`, `"uuid1"`) are real uuids, and its missing keys (`cost_usd`, '
+            "`quality_checks`, `pedagogical.cognitive_load`) are optional in 6.2.",
+            "`batch_id` is the AI provider's batch id (a string such as `batch_abc123`); the internal batch is the "
+            "`questions.batch_id` column (a uuid of `question_batches`).",
+        ),
+    ), "'{}'::jsonb"),
+    JsonbColumn("questions", "answer_spec", JsonbContract(
+        name="AnswerSpec",
+        type=AnswerSpec,
+        purpose="What a correct answer to a question is, one shape per answer type, discriminated by `type`.",
+        models=ANSWER_SPEC_MODELS,
+        notes=(
+            "`type` must equal the row's `questions.answer_type` (a cross-column rule for the db audit: the "
+            "database only checks that the value is an object). The column has no default, so `{}` is invalid.",
+            "Values are LaTeX or plain text as typed by the tutor; numbers are decimal strings so that trailing "
+            "zeros survive for significant-figure and decimal-place checks.",
+            "The API also has the answer checker grade the spec's own correct answer before storing it, so a value "
+            "the checker cannot parse (`x+*`) is refused when the question is written, not when a student answers.",
+        ),
+    ), None),
+    JsonbColumn("topics", "metadata", JsonbContract(
+        name="TopicMetadata",
+        type=TopicMetadata,
+        models=(TopicMetadata,),
+        notes=(
+            "The database keeps the topic ids consistent (migration 0013): `prerequisites`, `follows_topics` and "
+            "`leads_to_topics` name other existing topics of the same workspace (stored lower-case), an active "
+            "topic's prerequisites are active, a topic that remaining active topics name as a prerequisite cannot "
+            "be deleted or archived, and a deleted topic is removed from others' `follows_topics` / "
+            "`leads_to_topics`. Readers never count a prerequisite they cannot find as met.",
+        ),
+    ), "'{}'::jsonb"),
+)

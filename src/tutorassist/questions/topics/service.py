@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.kit.jsonb import dump_column
 from tutorassist.kit.problems import Problem, from_validation_error, invalid_field
+from tutorassist.questions import contracts as _contracts  # noqa: F401  (registers topics.metadata)
 from tutorassist.questions.topics import schemas
 
 _COLUMNS = "id, parent_id, name, description, sort_order, metadata, archived_at, created_at, updated_at"
