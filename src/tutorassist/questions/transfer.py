@@ -6,7 +6,7 @@ them again (generation_metadata, quality_score and the batch included), plus eac
 transaction (one snapshot) and are written out as they arrive, so an export of 100,000 questions is never held in
 memory.
 
-Import, all in the request's one transaction:
+Import (the document is checked first; everything is then written in one transaction):
 
 1. The document is at most 10 MB (413) and 5,000 questions (422 naming `questions`). `format` is required,
    `exported_at` optional.
@@ -196,8 +196,12 @@ def _generation_metadata(raw_item: object, prefix: str) -> tuple[dict, list[dict
 
 def import_questions(ctx: RequestContext, ws: UUID, raw: bytes) -> schemas.ImportResult:
     with ctx.tx(ws) as tx:
+        tx.require(*STAFF)  # before any work on the document
+    # The document is checked outside a transaction: the answer checker takes a few ms per item, and a connection
+    # should not wait on it.
+    items, errors = parse_document(raw)
+    with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        items, errors = parse_document(raw)
         valid = [(i, item) for i, item in enumerate(items) if item is not None]
         programs = service.known_ids(tx, "study_programs", {p for _, it in valid for p in it.program_ids})
         grades = service.known_ids(tx, "grade_levels", {g for _, it in valid for g in it.grade_level_ids})
