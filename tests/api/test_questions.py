@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.conftest import Practice
 from tests.api.helpers import fields, problem
@@ -221,6 +223,42 @@ def test_answer_specs_and_topic_metadata_are_stored_as_their_contracts_dump_them
     assert metadata == {"prerequisites": [prerequisite], "estimated_hours": 3.0}
     assert owner.execute("SELECT jsonb_typeof(metadata->'estimated_hours') FROM topics WHERE id = %s",
                          (made.json()["id"],)).fetchone()[0] == "number"
+
+
+_TOKENS = st.sampled_from(["2", "-0.5", "6.02e23", "1e999999", "1e-400", "x", "y", "+", "*", "^", "(", ")", "[", "]",
+                            "{", "}", ",", "=", "<", "\\le", "\\frac{1}{2}", "\\sqrt{x}", "\\infty", "U", "٣", " "])
+_MATH = st.lists(_TOKENS, min_size=1, max_size=6).map("".join)
+_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=8)
+
+
+@st.composite
+def _answer(draw):
+    answer_type = draw(st.sampled_from(["number", "expression", "equation", "inequality", "set", "list", "interval"]))
+    spec = {"type": answer_type}
+    if answer_type in ("set", "list"):
+        spec["elements"] = draw(st.lists(_MATH, max_size=3, unique=True))
+    else:
+        spec["value"] = draw(_MATH)
+    spec |= draw(st.dictionaries(st.sampled_from(["variables", "required_form", "tolerance_abs", "decimal_places",
+                                                  "ordered", "colour"]), _ANY, max_size=2))
+    return answer_type, spec
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=_answer())
+def test_random_answer_specs_are_stored_as_dumped_or_refused_naming_the_spec(practice: Practice, owner, answer):
+    answer_type, spec = answer
+    response = practice.tutor.http.post(practice.path("/questions"), json=question_body(answer_type=answer_type,
+                                                                                       answer_spec=spec))
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        body = problem(response, 422)
+        assert body["errors"] and all(f.startswith("answer_spec") for f in fields(body)), body
+        assert "pattern" not in body["detail"], body
+    else:
+        stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (response.json()["id"],)).fetchone()[0]
+        assert stored == response.json()["answer_spec"] and None not in stored.values()
 
 
 # ---------------------------------------------------------------- status rules and deletion
