@@ -14,6 +14,6 @@ from tutorassist.questions import contracts as questions  # noqa: F401
 from tutorassist.scheduling import contracts as scheduling  # noqa: F401
 
 if __name__ == "__main__":
-    from tutorassist.kit.jsonb import write_contracts_markdown
+    from tutorassist.kit.jsonb_docs import write_contracts_markdown
 
     print(f"wrote {write_contracts_markdown()}")

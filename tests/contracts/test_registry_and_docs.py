@@ -16,15 +16,17 @@ from pydantic import ValidationError
 import tutorassist.kit
 from tests.contracts.helpers import assert_rejected
 from tutorassist.kit.jsonb import (
-    REGENERATE_COMMAND,
     JsonbColumn,
-    contract_example,
     dump_jsonb,
     jsonb_column,
     jsonb_registry,
     register,
-    render_contracts_markdown,
     validate_jsonb,
+)
+from tutorassist.kit.jsonb_docs import (
+    REGENERATE_COMMAND,
+    contract_example,
+    render_contracts_markdown,
     write_contracts_markdown,
 )
 from tutorassist.learning.contracts import AttemptContext
