@@ -125,3 +125,41 @@ def test_invalid_parameters_are_problems_naming_the_parameter(practice: Practice
         assert any(name in f.split(".") for f in fields(body)), (params, body)
         export = problem(tutor.http.get(url + "/export", params=params), 422) if name not in ("cursor", "limit") else None
         assert export is None or any(name in f.split(".") for f in fields(export))
+
+
+def test_spelling_variants_are_found_when_full_text_finds_nothing(practice: Practice):
+    ws, tutor = practice.workspace_id, practice.tutor
+    british = create(tutor, ws, prompt_latex=r"Factorise $x^2 + 5x + 6$", status="active")["id"]
+    colour = create(tutor, ws, prompt_latex=r"What colour is the \textbf{graph}?", status="active")["id"]
+    create(tutor, ws, prompt_latex="Expand $(x+2)(x+3)$", status="active")
+    url = practice.path("/questions")
+
+    def found(q: str, reader=tutor) -> list[str]:
+        response = reader.http.get(url, params={"q": q})
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert found("factorise") == [british]  # full text
+    assert found("factorize") == [british]  # no full-text match: trigram word similarity
+    assert found("Factorize the quadratic") == []  # too far from any prompt: nothing rather than noise
+    assert found("color") == [colour]
+    assert found("color", practice.student) == [colour]  # students get the fallback on what they may see
+    assert found("zebra") == []
+    # When full text finds something, that is the answer: the fallback does not add looser matches.
+    american = create(tutor, ws, prompt_latex=r"Factorize $x^2 - 1$", status="active")["id"]
+    assert found("factorize") == [american]
+
+
+def test_the_default_order_is_served_by_an_index(practice: Practice, owner):
+    from tutorassist.api.context import Tx
+    from tutorassist.questions.search import NEWEST_FIRST, Filters, where
+
+    ws = practice.workspace_id
+    owner.execute("INSERT INTO questions (workspace_id, prompt_latex, answer_type, answer_spec) "
+                  "SELECT %s, 'Q' || n, 'number', '{\"type\": \"number\", \"value\": \"1\"}' "
+                  "FROM generate_series(1, 300) n", (ws,))
+    owner.execute("ANALYZE questions")
+    with_clause, condition, params = where(Tx(conn=None, user_id=None, workspace_id=ws, role="owner"), Filters())
+    sql = f"{with_clause}SELECT q.id FROM questions q WHERE {condition} {NEWEST_FIRST} LIMIT 21"
+    plan = "\n".join(r[0] for r in owner.execute("EXPLAIN " + sql.replace(":w", "%(w)s"), params).fetchall())
+    assert "idx_questions_listing" in plan and "Sort" not in plan, plan

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.conftest import Practice
 from tests.api.helpers import fields, problem
@@ -149,6 +151,114 @@ def test_bad_input_is_a_problem_naming_the_field_never_a_server_error(practice: 
     problem(tutor.http.get(practice.path("/questions/not-a-uuid")), 422)
     problem(tutor.http.get(practice.path(f"/questions/{uuid.uuid4()}")), 404)
     assert tutor.http.get(url).json()["version"] == 1
+
+
+# ---------------------------------------------------------------- the checker must understand the correct answer
+UNCHECKABLE = [
+    ("expression", {"type": "expression", "value": "x+*"}, "answer_spec.value"),
+    ("equation", {"type": "equation", "value": "y == 2"}, "answer_spec.value"),
+    ("inequality", {"type": "inequality", "value": "x <"}, "answer_spec.value"),
+    ("set", {"type": "set", "elements": ["1", "2+", "3"]}, "answer_spec.elements.1"),
+    ("list", {"type": "list", "elements": ["(1,", "2"]}, "answer_spec.elements.0"),
+    ("interval", {"type": "interval", "value": "(1, *]"}, "answer_spec.value"),
+    ("number", {"type": "number", "value": "1e999999"}, "answer_spec.value"),
+]
+# Pydantic's pattern errors would show the regular expression; the tutor gets words instead.
+PATTERNED = [
+    ("number", {"type": "number", "value": "two"}, "answer_spec.value", "decimal number"),
+    ("interval", {"type": "interval", "value": "1, 3"}, "answer_spec.value", "interval notation"),
+    ("equation", {"type": "equation", "value": "y + 2"}, "answer_spec.value", "must contain ="),
+    ("expression", {"type": "expression", "value": "x", "variables": ["2x"]}, "answer_spec.variables.0", "a letter"),
+    ("multiple_choice", {"type": "multiple_choice", "choices": [{"id": "a b", "latex": "1"}, {"id": "b", "latex": "2"}],
+                         "correct_ids": ["b"]}, "answer_spec.choices.0.id", "letters, digits"),
+]
+
+
+def test_a_correct_answer_the_checker_cannot_read_is_refused_on_create_and_edit(practice: Practice, owner):
+    ws, tutor = practice.workspace_id, practice.tutor
+    for answer_type, spec, field in UNCHECKABLE:
+        body = problem(tutor.http.post(practice.path("/questions"), json=question_body(
+            answer_type=answer_type, answer_spec=spec, status="active")), 422)
+        assert fields(body) == {field}, (spec, body)
+        assert "could not be parsed" in body["detail"] or "checker" in body["detail"], body
+    for answer_type, spec, field, words in PATTERNED:
+        body = problem(tutor.http.post(practice.path("/questions"), json=question_body(
+            answer_type=answer_type, answer_spec=spec)), 422)
+        assert fields(body) == {field} and words in body["detail"], body
+        assert "^" not in body["detail"] and "pattern" not in body["detail"], body
+    assert count_questions(owner, ws) == 0
+    # A value in another form than required_form asks is how a tutor states the target: accepted.
+    create(tutor, ws, answer_type="expression", answer_spec={"type": "expression", "value": "x^2-1",
+                                                              "required_form": "factored"})
+
+    q = create(tutor, ws, answer_type="expression", answer_spec={"type": "expression", "value": "2x+2"})
+    url = practice.path(f"/questions/{q['id']}")
+    refused = problem(tutor.http.patch(url, json={"answer_spec": {"type": "expression", "value": "2x+"},
+                                                  "status": "active"}), 422)
+    assert fields(refused) == {"answer_spec.value"}
+    # Changing only the type re-checks the stored spec against the new type.
+    assert fields(problem(tutor.http.patch(url, json={"answer_type": "number"}), 422)) == {"answer_spec.type"}
+    stored = tutor.http.get(url).json()
+    assert stored["answer_spec"]["value"] == "2x+2" and stored["status"] == "draft" and stored["version"] == 1
+
+
+def test_answer_specs_and_topic_metadata_are_stored_as_their_contracts_dump_them(practice: Practice, owner):
+    ws, tutor = practice.workspace_id, practice.tutor
+    q = create(tutor, ws, answer_spec={"type": "number", "value": "2.50", "tolerance_abs": None, "decimal_places": 2})
+    stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (q["id"],)).fetchone()[0]
+    assert stored == {"type": "number", "value": "2.50", "decimal_places": 2}  # explicit null left out
+    tutor.http.patch(practice.path(f"/questions/{q['id']}"), json={
+        "answer_type": "multiple_choice", "answer_spec": {
+            "type": "multiple_choice", "choices": [{"id": "a", "latex": "1"}, {"id": "b", "latex": "2"}],
+            "correct_ids": ["a"]}}).raise_for_status()
+    stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (q["id"],)).fetchone()[0]
+    assert stored["allow_multiple"] is False and stored["shuffle"] is True  # defaults written out, as dumped
+
+    prerequisite = tutor.http.post(practice.path("/topics"), json={"name": "Numbers"}).json()["id"]
+    upper = prerequisite.upper()  # a uuid in another spelling is stored canonically
+    made = tutor.http.post(practice.path("/topics"), json={"name": "Algebra", "metadata": {
+        "prerequisites": [upper], "estimated_hours": 3, "difficulty": None}})
+    assert made.status_code == 201, made.text
+    metadata = owner.execute("SELECT metadata FROM topics WHERE id = %s", (made.json()["id"],)).fetchone()[0]
+    assert metadata == {"prerequisites": [prerequisite], "estimated_hours": 3.0}
+    assert owner.execute("SELECT jsonb_typeof(metadata->'estimated_hours') FROM topics WHERE id = %s",
+                         (made.json()["id"],)).fetchone()[0] == "number"
+
+
+_TOKENS = st.sampled_from(["2", "-0.5", "6.02e23", "1e999999", "1e-400", "x", "y", "+", "*", "^", "(", ")", "[", "]",
+                            "{", "}", ",", "=", "<", "\\le", "\\frac{1}{2}", "\\sqrt{x}", "\\infty", "U", "٣", " "])
+_MATH = st.lists(_TOKENS, min_size=1, max_size=6).map("".join)
+_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=8)
+
+
+@st.composite
+def _answer(draw):
+    answer_type = draw(st.sampled_from(["number", "expression", "equation", "inequality", "set", "list", "interval"]))
+    spec = {"type": answer_type}
+    if answer_type in ("set", "list"):
+        spec["elements"] = draw(st.lists(_MATH, max_size=3, unique=True))
+    else:
+        spec["value"] = draw(_MATH)
+    spec |= draw(st.dictionaries(st.sampled_from(["variables", "required_form", "tolerance_abs", "decimal_places",
+                                                  "ordered", "colour"]), _ANY, max_size=2))
+    return answer_type, spec
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=_answer())
+def test_random_answer_specs_are_stored_as_dumped_or_refused_naming_the_spec(practice: Practice, owner, answer):
+    answer_type, spec = answer
+    response = practice.tutor.http.post(practice.path("/questions"), json=question_body(answer_type=answer_type,
+                                                                                       answer_spec=spec))
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        body = problem(response, 422)
+        assert body["errors"] and all(f.startswith("answer_spec") for f in fields(body)), body
+        assert "pattern" not in body["detail"], body
+    else:
+        stored = owner.execute("SELECT answer_spec FROM questions WHERE id = %s", (response.json()["id"],)).fetchone()[0]
+        assert stored == response.json()["answer_spec"] and None not in stored.values()
 
 
 # ---------------------------------------------------------------- status rules and deletion

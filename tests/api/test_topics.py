@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import psycopg
 import pytest
 
 from tests import factories
@@ -188,3 +189,43 @@ def test_outsiders_can_neither_see_nor_touch_nor_reference_topics(practice):
     assert outsider.http.get(own).json() == [outsider.http.get(f"{own}/{mine['id']}").json()]
     assert outsider.http.get(f"{own}/{mine['id']}").json()["parent_id"] is None
     assert tutor.http.get(practice.path("/topics")).json() == [parent, topic]
+
+
+def test_prerequisites_never_dangle(practice, owner):
+    tutor, ws = practice.tutor, practice.workspace_id
+    numbers = add(tutor, ws, "Numbers")
+    order = add(tutor, ws, "Order")
+    algebra = add(tutor, ws, "Algebra", metadata={"prerequisites": [numbers["id"]], "follows_topics": [order["id"]],
+                                                  "leads_to_topics": [order["id"]]})
+    # Deleting a prerequisite of another topic is refused, naming who needs it; nothing changes.
+    refused = problem(tutor.http.delete(practice.path(f"/topics/{numbers['id']}")), 409)
+    assert "Algebra (needs Numbers)" in refused["detail"]
+    # Archiving it would gate an active topic on a hidden one: refused too.
+    assert "Algebra (needs Numbers)" in problem(tutor.http.post(practice.path(f"/topics/{numbers['id']}/archive")), 409)["detail"]
+    assert tutor.http.get(practice.path(f"/topics/{numbers['id']}")).json()["archived_at"] is None
+    # A topic only listed in follows/leads_to is deleted and taken out of those lists (emptied keys go).
+    assert tutor.http.delete(practice.path(f"/topics/{order['id']}")).status_code == 204
+    assert tutor.http.get(practice.path(f"/topics/{algebra['id']}")).json()["metadata"] == {"prerequisites": [numbers["id"]]}
+    # No path past the API either: the database refuses a dangling reference written directly.
+    with pytest.raises(psycopg.errors.CheckViolation):
+        owner.execute("UPDATE topics SET metadata = jsonb_build_object('prerequisites', jsonb_build_array(%s::text)) "
+                      "WHERE id = %s", (str(uuid.uuid4()), algebra["id"]))
+    with pytest.raises(psycopg.Error) as deleted:
+        owner.execute("DELETE FROM topics WHERE id = %s", (numbers["id"],))
+    assert deleted.value.sqlstate == "TA409"
+    # An active topic cannot be given an archived prerequisite; archiving both together is fine, and so is
+    # unarchiving them together.
+    parent = add(tutor, ws, "Old branch")
+    old = add(tutor, ws, "Old", parent_id=parent["id"])
+    tutor.http.post(practice.path(f"/topics/{old['id']}/archive")).raise_for_status()
+    body = problem(tutor.http.patch(practice.path(f"/topics/{algebra['id']}"), json={
+        "metadata": {"prerequisites": [numbers["id"], old["id"]]}}), 422)
+    assert fields(body) == {"metadata.prerequisites"} and "archived" in body["detail"]
+    tutor.http.post(practice.path(f"/topics/{old['id']}/unarchive")).raise_for_status()
+    sibling = add(tutor, ws, "Sibling", parent_id=parent["id"], metadata={"prerequisites": [old["id"]]})
+    assert tutor.http.post(practice.path(f"/topics/{parent['id']}/archive")).status_code == 200
+    assert tutor.http.post(practice.path(f"/topics/{parent['id']}/unarchive")).status_code == 200
+    assert tutor.http.get(practice.path(f"/topics/{sibling['id']}")).json()["archived_at"] is None
+    # Deleting the prerequisite together with the topic that needs it (the whole workspace) works.
+    owner.execute("DELETE FROM workspaces WHERE id = %s", (ws,))
+    assert owner.execute("SELECT count(*) FROM topics WHERE workspace_id = %s", (ws,)).fetchone()[0] == 0

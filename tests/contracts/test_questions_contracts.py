@@ -10,7 +10,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from tests.contracts.helpers import assert_rejected, error_report
-from tutorassist.kit.jsonb import contract_example, validate_jsonb
+from tutorassist.kit.jsonb import validate_jsonb
+from tutorassist.kit.jsonb_docs import contract_example
 from tutorassist.questions.contracts import (
     ANSWER_SPEC_MODELS,
     ANSWER_TYPES,

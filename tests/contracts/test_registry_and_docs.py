@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+import tutorassist.kit
 from tests.contracts.helpers import assert_rejected
 from tutorassist.kit.jsonb import (
-    REGENERATE_COMMAND,
-    contract_example,
+    JsonbColumn,
     dump_jsonb,
     jsonb_column,
     jsonb_registry,
-    render_contracts_markdown,
+    register,
     validate_jsonb,
+)
+from tutorassist.kit.jsonb_docs import (
+    REGENERATE_COMMAND,
+    contract_example,
+    render_contracts_markdown,
     write_contracts_markdown,
 )
 from tutorassist.learning.contracts import AttemptContext
@@ -69,6 +77,26 @@ def column_comments() -> dict[tuple[str, str], str]:
 
 def test_registry_covers_exactly_the_jsonb_columns_with_contracts():
     assert set(jsonb_registry()) == EXPECTED_COLUMNS
+
+
+def test_kit_imports_no_domain():
+    kit = Path(tutorassist.kit.__file__).parent
+    for source in kit.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert not name.startswith("tutorassist.") or name.startswith("tutorassist.kit"), (source.name, name)
+
+
+def test_each_domain_registers_its_own_columns():
+    # A fresh interpreter: only what is imported there has registered.
+    script = ("import sys, tutorassist.kit.jsonb as k; assert not k.jsonb_registry(); "
+              "import tutorassist.questions.contracts; print(sorted(k.jsonb_registry()))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(sorted(("questions", c) for c in ("answer_spec", "generation_metadata")) + [("topics", "metadata")])
+    with pytest.raises(ValueError, match="already has the contract"):
+        register(JsonbColumn("topics", "metadata", jsonb_column("attempts", "context_json").contract, "'{}'::jsonb"))
 
 
 def test_registered_columns_are_jsonb_with_the_declared_default():

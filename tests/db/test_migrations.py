@@ -88,7 +88,7 @@ DRIFTS = [
     ("DROP MATERIALIZED VIEW mv_topic_performance CASCADE", "missing view public.mv_topic_performance"),
     ("GRANT UPDATE ON questions TO tutorassist_app", "changed grant questions to tutorassist_app"),
     ("ALTER ROLE tutorassist_app BYPASSRLS", "the application role tutorassist_app bypasses row-level security (superuser or BYPASSRLS)"),
-    ("DROP EXTENSION pg_trgm", "required extension pg_trgm is not installed"),
+    ("DROP EXTENSION pg_trgm CASCADE", "required extension pg_trgm is not installed"),  # CASCADE: the trigram index
 ]
 
 

@@ -148,6 +148,7 @@ def test_models_create_the_same_schema_as_the_migrations(db_url, empty_db_url):
         conn.execute("CREATE SCHEMA extensions")
         conn.execute("CREATE EXTENSION vector WITH SCHEMA extensions")
         conn.execute("CREATE EXTENSION citext WITH SCHEMA extensions")
+        conn.execute("CREATE EXTENSION pg_trgm WITH SCHEMA extensions")  # the trigram index's operator class
     engine = owner_engine(empty_db_url)
     try:
         Base.metadata.create_all(engine)

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from tutorassist import __version__
+from tutorassist import contracts as _contracts  # noqa: F401  (every domain registers its JSONB contracts)
 from tutorassist.api.clients import Network
 from tutorassist.api.csrf import csrf_guard
 from tutorassist.api.logs import install_redaction

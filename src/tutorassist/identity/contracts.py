@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tutorassist.kit.jsonb import UnknownKeys, validate_contract
+from tutorassist.kit.jsonb import JsonbColumn, JsonbContract, UnknownKeys, register, validate_contract
 
 T = TypeVar("T")
 
@@ -232,3 +232,22 @@ def resolve_settings(
         else:
             resolved[key] = {"value": builtin_default(key), "source": "default"}
     return ResolvedSettings.model_validate(resolved)
+
+
+_SETTINGS = JsonbContract(
+    name="WorkspaceSettings",
+    type=WorkspaceSettings,
+    models=(WorkspaceSettings,),
+    notes=(
+        "Resolution (`tutorassist.identity.contracts.resolve_settings`), per key: the assignment's value, else "
+        "the student's, else the workspace's, else the built-in default. A key is set at a level when it is "
+        "present and not null; `false` and `0` are values and override (the seed's `||` is read as this, not "
+        "as JavaScript truthiness, which would make `show_hints: false` fall through).",
+        "Some keys only mean something at some levels (the Levels column): a key at another level is rejected "
+        "on write and ignored when resolving.",
+        "An override cannot reset a key to its built-in `null` (no cap): `null` means inherit. Set a large cap "
+        "instead.",
+    ),
+)
+register(*(JsonbColumn(table, "settings_json", _SETTINGS, "'{}'::jsonb", settings_context(level))
+           for level, table in SETTINGS_LEVEL_TABLES.items()))

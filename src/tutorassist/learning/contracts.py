@@ -17,7 +17,7 @@ from pydantic import (
     StrictInt,
 )
 
-from tutorassist.kit.jsonb import IsoDateTime
+from tutorassist.kit.jsonb import IsoDateTime, JsonbColumn, JsonbContract, register
 
 
 class ScreenSize(BaseModel):
@@ -107,3 +107,14 @@ class AttemptContext(BaseModel):
     student_percentile: Annotated[StrictFloat, Field(ge=0, le=100)] | None = Field(
         default=None, description="The student's percentile in the class, 0..100."
     )
+
+
+register(JsonbColumn("attempts", "context_json", JsonbContract(
+    name="AttemptContext",
+    type=AttemptContext,
+    models=(AttemptContext,),
+    notes=(
+        "Written by the client with the submission; every key is optional because clients differ in what they "
+        "can report. `hints_viewed_at` should have `attempts.hints_viewed` entries (cross-column, for the audit).",
+    ),
+), "'{}'::jsonb"))

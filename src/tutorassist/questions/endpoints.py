@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+import itertools
+from typing import Annotated, Any, Union
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from tutorassist.api.context import Context
@@ -62,19 +65,44 @@ def create_question(workspace_id: UUID, body: schemas.QuestionCreate, ctx: Conte
 
 @router.get(_BASE + "/export", response_model=schemas.ExportDocument, tags=["questions"])
 def export_questions(workspace_id: UUID, ctx: Context, filters: Filters):
-    """Every question matching the filters as a JSON document that `POST .../questions/import` accepts (staff)."""
-    return transfer.export_questions(ctx, workspace_id, filters)
+    """Every question matching the filters as a JSON document that `POST .../questions/import` accepts (staff).
+    Streamed as it is read, oldest first."""
+    pieces = transfer.export_stream(ctx, workspace_id, filters)
+    head = next(pieces)  # the role check: a refusal is still a problem document
+    return StreamingResponse(itertools.chain([head], pieces), media_type="application/json",
+                             background=BackgroundTask(pieces.close))
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its local `$defs` substituted (an OpenAPI requestBody cannot point into them)."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return resolve(schema)
 
 
 _IMPORT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/ExportDocument"}}}}}
+    "application/json": {"schema": _inline(schemas.ImportDocument.model_json_schema())}}}}
 
 
 @router.post(_BASE + "/import", status_code=status.HTTP_201_CREATED, response_model=schemas.ImportResult,
              tags=["questions"], openapi_extra=_IMPORT_BODY,
              responses={413: {"description": "More than 10 MB"}, 422: {"description": "Every invalid item, by path"}})
 async def import_questions(workspace_id: UUID, request: Request, ctx: Context):
-    """Create questions from an export document (staff): all or nothing, at most 5,000 questions and 10 MB."""
+    """Create questions from an export document (staff): all or nothing, at most 5,000 questions and 10 MB.
+
+    Importing the same document again creates nothing new: an item whose `id` is a question of this workspace, or
+    whose prompt_latex, answer_type and answer_spec equal those of a question here (or of an earlier item), is
+    skipped and listed in `skipped`. `batch_id` is kept when that batch exists in this workspace."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > schemas.MAX_IMPORT_BYTES:
         raise Problem(413, "Payload too large", f"an import is at most {schemas.MAX_IMPORT_BYTES} bytes (10 MB)")

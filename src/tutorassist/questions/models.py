@@ -18,7 +18,6 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     UniqueConstraint,
-    desc,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
@@ -231,11 +230,15 @@ class Question(Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("idx_questions_generation", "generation_metadata", postgresql_using="gin"),
-        Index("idx_questions_recent", "workspace_id", desc("created_at"), desc("id")),
         Index(
             "idx_questions_tags", "tags_json", postgresql_using="gin", postgresql_ops={"tags_json": "jsonb_path_ops"}
         ),
         Index("idx_questions_search", "search_tsv", postgresql_using="gin"),
+        Index(
+            "idx_questions_prompt_trgm", "prompt_text", postgresql_using="gin",
+            postgresql_ops={"prompt_text": "extensions.gin_trgm_ops"},
+        ),
+        Index("idx_questions_listing", "workspace_id", text("created_at DESC"), text("id DESC")),
         {"comment": __doc__},
     )
 

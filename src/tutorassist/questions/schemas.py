@@ -200,10 +200,14 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 TopicName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3, description="0 to 1, three decimals")]
+
+
 class TransferQuestion(_QuestionFields):
     """One question of an export document; also what an import accepts for each item."""
 
-    id: UUID | None = Field(None, description="The question's id where it was exported from (ignored on import)")
+    id: UUID | None = Field(None, description="The question's id where it was exported from; on import, an item whose "
+                                              "id is a question of the importing workspace is skipped (not created)")
     topic_id: UUID | None = Field(None, description="Used on import if it is a topic of the importing workspace")
     topic_path: list[TopicName] | None = Field(
         None, max_length=20, description='Topic names from the root, e.g. ["Algebra", "Linear equations"]; missing '
@@ -220,6 +224,13 @@ class TransferQuestion(_QuestionFields):
     curriculum: dict[str, Any] = Field(default_factory=dict, description=CURRICULUM_DOC)
     status: Status = "draft"
     origin: Origin | None = Field(None, description="Where it came from; ignored on import (imports are 'imported')")
+    quality_score: QualityScore | None = None
+    generation_metadata: dict[str, Any] = Field(
+        default_factory=dict, description="QuestionGenerationMetadata (docs/jsonb-contracts.md); {} when not generated")
+    batch_id: UUID | None = Field(None, description="The generation batch (question_batches.id); kept on import only "
+                                                    "when that batch exists in the importing workspace")
+    batch_custom_id: str | None = Field(None, max_length=200, description="The request's id inside the provider batch; "
+                                                                          "kept on import together with batch_id")
 
     @field_validator("origin", mode="before", check_fields=False)
     @classmethod
@@ -235,19 +246,31 @@ class TransferQuestion(_QuestionFields):
 
 
 class ExportDocument(BaseModel):
-    format: Literal["tutorassist.questions.v1"] = EXPORT_FORMAT
+    """What `GET .../questions/export` answers (streamed); `POST .../questions/import` takes it back."""
+
+    format: Literal["tutorassist.questions.v1"]
     exported_at: datetime
     questions: list[TransferQuestion]
 
 
 class ImportDocument(Strict):
-    """An export document (exported_at optional); at most 5,000 questions and 10 MB."""
+    """An import: `format` is required, `exported_at` optional; at most 5,000 questions and 10 MB."""
 
     format: Literal["tutorassist.questions.v1"]
     exported_at: datetime | None = None
     questions: list[TransferQuestion] = Field(max_length=MAX_IMPORT_QUESTIONS)
 
 
+class SkippedItem(BaseModel):
+    index: int = Field(description="Position of the item in the document")
+    existing_id: UUID = Field(description="The question it duplicates (for a repeat inside the document: the question "
+                                          "created for the earlier item)")
+    reason: Literal["same_id", "same_content"] = Field(
+        description="same_id: the item's id is a question of this workspace; same_content: a question of this "
+                    "workspace (or an earlier item) has the same prompt_latex, answer_type and answer_spec")
+
+
 class ImportResult(BaseModel):
     created_ids: list[UUID] = Field(description="Ids of the created questions, in document order")
     created_topic_ids: list[UUID] = Field(description="Topics created to resolve topic paths")
+    skipped: list[SkippedItem] = Field(description="Items not created because they duplicate a question")

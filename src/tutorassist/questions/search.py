@@ -4,10 +4,13 @@
   (or another workspace's) simply matches nothing.
 * `tag` (repeatable): every given tag must be on the question, through the GIN index (`tags_json @> '["a","b"]'`).
 * `status` (repeatable), `origin`, `difficulty_min`/`difficulty_max` (inclusive), `program_id`, `grade_level_id`.
-* `q`: full text, `search_tsv @@ websearch_to_tsquery('simple', q)` (prompt text and solution).
+* `q`: full text, `search_tsv @@ websearch_to_tsquery('simple', q)` (prompt text and solution). When full text finds
+  nothing (with the other filters), the prompt text is matched by trigram word similarity instead (pg_trgm `%>`,
+  threshold `pg_trgm.word_similarity_threshold`, 0.6 by default), so spelling variants such as `factorize` find
+  `Factorise`; the order stays newest first.
 * Students and guardians only ever get active questions that flags have not hidden (other statuses they ask for
   match nothing).
-* Order: newest first, `created_at DESC, id DESC`; the cursor holds the last row's (created_at, id), so pages never
+* Order: newest first, `created_at DESC, id DESC` (index idx_questions_listing); the cursor holds the last row's (created_at, id), so pages never
   repeat or skip a row while questions are added (new ones sort before the cursor).
 """
 
@@ -23,6 +26,11 @@ from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.kit.pagination import Page, decode_cursor, page_of
 from tutorassist.kit.problems import invalid_field
 from tutorassist.questions import service
+
+SIMILAR_WORDS = "OPERATOR(extensions.%>)"
+"""pg_trgm's word similarity (the query is like some run of words of the prompt), served by idx_questions_prompt_trgm."""
+NEWEST_FIRST = "ORDER BY q.created_at DESC, q.id DESC"
+"""The search's order, served by idx_questions_listing (workspace_id, created_at DESC, id DESC)."""
 
 
 @dataclass
@@ -77,8 +85,12 @@ def where(tx: Tx, f: Filters) -> tuple[str, str, dict[str, Any]]:
                           "AND g.question_id = q.id AND g.grade_level_id = :grade)")
         params["grade"] = f.grade_level_id
     if f.q:
-        conditions.append("q.search_tsv @@ websearch_to_tsquery('simple', :query)")
         params["query"] = f.q
+        full_text = "q.search_tsv @@ websearch_to_tsquery('simple', :query)"
+        found = tx.scalar(f"{with_clause}SELECT EXISTS (SELECT 1 FROM questions q WHERE "
+                          f"{' AND '.join([*conditions, full_text])})", **params)
+        # Nothing in full text: a spelling variant (factorize / Factorise) is still close in trigrams.
+        conditions.append(full_text if found else f"q.prompt_text {SIMILAR_WORDS} :query")
     return with_clause, " AND ".join(conditions), params
 
 
@@ -103,6 +115,6 @@ def search(ctx: RequestContext, ws: UUID, filters: Filters, limit: int, cursor: 
             condition += " AND (q.created_at, q.id) < (:after_at, :after_id)"
             params |= {"after_at": after[0], "after_id": after[1]}
         rows = tx.all(f"{with_clause}SELECT {service.columns(tx)} FROM questions q WHERE {condition} "
-                      "ORDER BY q.created_at DESC, q.id DESC LIMIT :limit", **params, limit=limit + 1)
+                      f"{NEWEST_FIRST} LIMIT :limit", **params, limit=limit + 1)
         rows, next_cursor = page_of(rows, limit)
         return Page(items=[service.view(tx, r) for r in rows], next_cursor=next_cursor)

@@ -7,7 +7,10 @@ Rules:
   archived question is 404 for them, and so is one hidden by flags (`hidden_at` set, migration 0009) until staff
   un-hide it (PATCH hidden=false). Only staff write (403).
 * `answer_spec` is validated by the AnswerSpec model of `answer_type`; its `type` must equal `answer_type` (422
-  naming `answer_spec.type`). `prompt_text` is derived from `prompt_latex` (questions/latex.py).
+  naming `answer_spec.type`), and the answer checker must grade its own correct answer (spec_check.py: 422 naming
+  `answer_spec.value`, `answer_spec.elements.N`, ...). Messages are words, never a pattern's regular expression. It
+  is stored as the contract dumps it (no explicit nulls, defaults written out). `prompt_text` is derived from
+  `prompt_latex` (questions/latex.py).
 * `topic_id` must be a topic of the same workspace (422 naming `topic_id`); `program_ids` / `grade_level_ids` must be
   existing global ids (422 naming `program_ids.N` / `grade_level_ids.N`); on PATCH they replace the whole set.
 * Status moves: draft→active, draft→archived, active→archived, archived→active; anything else is 409. The origin is
@@ -27,8 +30,9 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
+from tutorassist.kit.jsonb import dump_jsonb
 from tutorassist.kit.problems import Problem, invalid
-from tutorassist.questions import schemas
+from tutorassist.questions import schemas, spec_check
 from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES
 from tutorassist.questions.latex import latex_to_text
 
@@ -128,12 +132,36 @@ def answer_spec_errors(answer_type: str, spec: Any, field: str = "answer_spec") 
         return errors
     if spec.get("type") != answer_type:
         return [{"field": f"{field}.type", "message": f"must equal answer_type ({answer_type!r})"}]
-    model = ANSWER_SPEC_MODELS[ANSWER_TYPES.index(answer_type)]
     try:
-        model.model_validate(spec)
+        stored = stored_answer_spec(answer_type, spec)
     except ValidationError as exc:
-        return [{"field": ".".join([field, *(str(p) for p in e["loc"])]), "message": e["msg"]} for e in exc.errors()]
-    return []
+        return [{"field": ".".join([field, *(str(p) for p in e["loc"])]), "message": _plain(answer_type, e)}
+                for e in exc.errors()]
+    return spec_check.checker_errors(stored, field)
+
+
+# What a pattern means, said without the regular expression (keyed by answer type and the field's last name).
+_PATTERN_MESSAGES = {
+    ("number", "value"): "must be a decimal number such as 2.50, -0.125 or 6.02e23 (exact fractions: use expression)",
+    ("equation", "value"): "an equation must contain =",
+    ("interval", "value"): "must be interval notation that starts with ( or [ and ends with ) or ], e.g. [1, 3)",
+    ("multiple_choice", "id"): "a choice id is 1 to 32 letters, digits, _ or -",
+}
+_VARIABLE_MESSAGE = "a variable is a letter followed by letters, digits or _, optionally after a backslash (\\theta)"
+
+
+def _plain(answer_type: str, error: Any) -> str:
+    if error["type"] != "string_pattern_mismatch":
+        return error["msg"]
+    names = [p for p in error["loc"] if isinstance(p, str)]
+    if "variables" in names:
+        return _VARIABLE_MESSAGE
+    return _PATTERN_MESSAGES.get((answer_type, names[-1] if names else ""), "is not in the expected format")
+
+
+def stored_answer_spec(answer_type: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as the AnswerSpec model of answer_type dumps it (what is stored); raises pydantic.ValidationError."""
+    return dump_jsonb(ANSWER_SPEC_MODELS[ANSWER_TYPES.index(answer_type)].model_validate(spec))
 
 
 def content_errors(values: dict[str, Any], prefix: str = "") -> Errors:
@@ -231,8 +259,8 @@ def create_question(ctx: RequestContext, ws: UUID, body: schemas.QuestionCreate)
             "VALUES (:w, :topic, :latex, :text, :type, CAST(:spec AS jsonb), CAST(:hints AS jsonb), :solution, "
             ":difficulty, CAST(:tags AS jsonb), CAST(:curriculum AS jsonb), :status, :origin, :u, :u) RETURNING id",
             w=ws, topic=body.topic_id, latex=body.prompt_latex, text=latex_to_text(body.prompt_latex),
-            type=body.answer_type, spec=json.dumps(body.answer_spec), hints=json.dumps(body.hints),
-            solution=body.solution_latex, difficulty=body.difficulty, tags=json.dumps(body.tags),
+            type=body.answer_type, spec=json.dumps(stored_answer_spec(body.answer_type, body.answer_spec)),
+            hints=json.dumps(body.hints), solution=body.solution_latex, difficulty=body.difficulty, tags=json.dumps(body.tags),
             curriculum=json.dumps(body.curriculum), status=body.status, origin=body.origin, u=tx.user_id)
         link(tx, question_id, body.program_ids, body.grade_level_ids)
         return staff_view(load(tx, question_id))
@@ -282,6 +310,8 @@ def update_question(ctx: RequestContext, ws: UUID, question_id: UUID, body: sche
                 column = _COLUMN.get(name, name)
                 if name in _JSONB:
                     assignments.append(f"{column} = CAST(:{name} AS jsonb)")
+                    if name == "answer_spec":
+                        value = stored_answer_spec(changes.get("answer_type", current["answer_type"]), value)
                     params[name] = json.dumps(value)
                 else:
                     assignments.append(f"{column} = :{name}")

@@ -1,21 +1,31 @@
 """Bulk export and import of questions as JSON (format `tutorassist.questions.v1`), staff only.
 
 Export: the questions matching the search filters (no pagination), oldest first, with every field needed to create
-them again, plus each question's topic path from the root (`["Algebra", "Linear equations"]`).
+them again (generation_metadata, quality_score and the batch included), plus each question's topic path from the root
+(`["Algebra", "Linear equations"]`). The document is streamed: rows come from a server-side cursor in one
+transaction (one snapshot) and are written out as they arrive, so an export of 100,000 questions is never held in
+memory.
 
-Import, all in the request's one transaction:
+Import (the document is checked first; everything is then written in one transaction):
 
-1. The document is at most 10 MB (413) and 5,000 questions (422 naming `questions`).
+1. The document is at most 10 MB (413) and 5,000 questions (422 naming `questions`). `format` is required,
+   `exported_at` optional.
 2. Everything is validated before anything is written; every problem of every item is reported in one 422, with
-   field paths such as `questions.3.answer_spec.value`. Nothing is stored unless the whole document is valid.
-3. Topics: an item's `topic_id` is used when it is a topic of the importing workspace; otherwise its `topic_path` is
+   field paths such as `questions.3.answer_spec.value`. Nothing is stored unless the whole document is valid. Answer
+   specifications must be gradable by the answer checker, as on create (spec_check.py).
+3. Importing the same export twice does not duplicate: an item is skipped (listed in `skipped`, not created) when
+   its `id` is a question of this workspace, or a question of this workspace - or an earlier item of the same
+   document - has the same prompt_latex, answer_type and answer_spec (as stored). Skipped items create no topics.
+4. Topics: an item's `topic_id` is used when it is a topic of the importing workspace; otherwise its `topic_path` is
    resolved from the root by exact name among siblings (archived topics count), and the topics missing along the
    path are created (metadata `generated_from: imported`); a new topic is never created under an archived one (422
    naming the item's `topic_path`). A `topic_id` that is not a topic of this workspace and no `topic_path` is a 422.
-4. Imported questions get origin `imported` (the document's origin is informational) and the document's status
-   (default draft); `id` is ignored. The new ids are time-ordered (UUIDv7 layout, document position in the random
-   part): the questions of one import share created_at, so ordering by (created_at, id), as export and search do,
-   keeps the document's order. The response lists the created ids in document order.
+5. Imported questions get origin `imported` (the document's origin is informational) and the document's status
+   (default draft), quality_score and generation_metadata (validated against its contract and stored as it dumps
+   it). `batch_id` (with `batch_custom_id`) is kept when that batch exists in this workspace, else dropped. The new
+   ids are time-ordered (UUIDv7 layout, document position in the random part): the questions of one import share
+   created_at, so ordering by (created_at, id), as export and search do, keeps the document's order. The response
+   lists the created ids in document order.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -31,21 +42,38 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.problems import Problem, checked_jsonb
+from tutorassist.kit.jsonb import dump_column
+from tutorassist.kit.problems import Problem
 from tutorassist.questions import schemas, service
 from tutorassist.questions.latex import latex_to_text
 from tutorassist.questions.search import Filters, where
+from tutorassist.questions.topics.service import stored_metadata
 
 MAX_REPORTED_ERRORS = 10_000
 
 _INSERT_QUESTIONS = """
-INSERT INTO questions (workspace_id, id, topic_id, prompt_latex, prompt_text, answer_type, answer_spec, hints_json,
-                       solution_latex, difficulty, tags_json, curriculum_json, status, origin, created_by, updated_by)
-SELECT :w, r.id, r.topic_id, r.prompt_latex, r.prompt_text, r.answer_type, r.answer_spec, r.hints, r.solution_latex,
-       r.difficulty, r.tags, r.curriculum, r.status, 'imported', :u, :u
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id uuid, topic_id uuid, prompt_latex text, prompt_text text,
-     answer_type text, answer_spec jsonb, hints jsonb, solution_latex text, difficulty smallint, tags jsonb,
-     curriculum jsonb, status text)
+INSERT INTO questions (workspace_id, id, topic_id, batch_id, batch_custom_id, prompt_latex, prompt_text, answer_type,
+                       answer_spec, hints_json, solution_latex, difficulty, tags_json, curriculum_json, status, origin,
+                       quality_score, generation_metadata, created_by, updated_by)
+SELECT :w, r.id, r.topic_id, r.batch_id, r.batch_custom_id, r.prompt_latex, r.prompt_text, r.answer_type,
+       r.answer_spec, r.hints, r.solution_latex, r.difficulty, r.tags, r.curriculum, r.status, 'imported',
+       r.quality_score, r.generation_metadata, :u, :u
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id uuid, topic_id uuid, batch_id uuid, batch_custom_id text,
+     prompt_latex text, prompt_text text, answer_type text, answer_spec jsonb, hints jsonb, solution_latex text,
+     difficulty smallint, tags jsonb, curriculum jsonb, status text, quality_score numeric, generation_metadata jsonb)
+"""
+
+# Existing questions an item duplicates: by id, else by content (the spec compared as stored, i.e. as dumped).
+_DUPLICATES = """
+SELECT r.i, q.id, CASE WHEN q.id = r.id THEN 'same_id' ELSE 'same_content' END AS reason
+FROM jsonb_to_recordset(CAST(:items AS jsonb)) AS r(i int, id uuid, prompt_latex text, answer_type text,
+                                                    answer_spec jsonb)
+JOIN LATERAL (
+  SELECT q.id FROM questions q
+  WHERE q.workspace_id = :w AND (q.id = r.id OR (q.prompt_latex = r.prompt_latex AND q.answer_type = r.answer_type
+                                                 AND q.answer_spec = r.answer_spec))
+  ORDER BY q.id = r.id DESC, q.created_at, q.id LIMIT 1
+) q ON true
 """
 
 
@@ -58,22 +86,32 @@ _PATHS = """WITH RECURSIVE paths AS (
 SELECT id, path FROM paths"""
 
 
-def export_questions(ctx: RequestContext, ws: UUID, filters: Filters) -> schemas.ExportDocument:
+EXPORT_BATCH_ROWS = 500
+_EXPORTED = ("id", "topic_id", "prompt_latex", "answer_type", "answer_spec", "hints", "solution_latex", "difficulty",
+             "tags", "program_ids", "grade_level_ids", "curriculum", "status", "origin", "quality_score",
+             "generation_metadata", "batch_id", "batch_custom_id")
+
+
+def export_stream(ctx: RequestContext, ws: UUID, filters: Filters) -> Iterator[bytes]:
+    """The export document in pieces. The first piece is produced only after the caller's role is checked, so the
+    caller can take it before answering (a refusal is then still a problem document, not a broken stream)."""
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
+        exported_at = tx.scalar("SELECT now()")
+        yield (f'{{"format": {json.dumps(schemas.EXPORT_FORMAT)}, "exported_at": {json.dumps(exported_at.isoformat())}'
+               ', "questions": [').encode()
         paths = {r["id"]: list(r["path"]) for r in tx.all(_PATHS, w=ws)}
         with_clause, condition, params = where(tx, filters)
-        rows = tx.all(f"{with_clause}SELECT {service.COLUMNS} FROM questions q WHERE {condition} "
-                      "ORDER BY q.created_at, q.id", **params)
-        exported_at = tx.scalar("SELECT now()")
-        return schemas.ExportDocument(exported_at=exported_at, questions=[
-            schemas.TransferQuestion.model_construct(
-                id=r["id"], topic_id=r["topic_id"], topic_path=paths.get(r["topic_id"]), prompt_latex=r["prompt_latex"],
-                answer_type=r["answer_type"], answer_spec=r["answer_spec"], hints=r["hints"],
-                solution_latex=r["solution_latex"], difficulty=r["difficulty"], tags=r["tags"],
-                program_ids=r["program_ids"], grade_level_ids=r["grade_level_ids"], curriculum=r["curriculum"],
-                status=r["status"], origin=r["origin"])
-            for r in rows])
+        rows = tx.conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH_ROWS).execute(
+            text(f"{with_clause}SELECT {service.COLUMNS}, q.generation_metadata, q.batch_id, q.batch_custom_id "
+                 f"FROM questions q WHERE {condition} ORDER BY q.created_at, q.id"), params).mappings()
+        separator = b""
+        for row in rows:
+            item = schemas.TransferQuestion.model_construct(
+                topic_path=paths.get(row["topic_id"]), **{name: row[name] for name in _EXPORTED})
+            yield separator + item.model_dump_json().encode()
+            separator = b", "
+        yield b"]}"
 
 
 # ---------------------------------------------------------------- import
@@ -122,43 +160,77 @@ def parse_document(raw: bytes) -> tuple[list[schemas.TransferQuestion | None], l
     items: list[schemas.TransferQuestion | None] = []
     for i, raw_item in enumerate(questions):
         prefix = f"questions.{i}"
+        generation, generation_errors = _generation_metadata(raw_item, prefix)
         try:
             item = schemas.TransferQuestion.model_validate(raw_item)
         except ValidationError as exc:
-            errors += _errors(exc, prefix)
+            errors += _errors(exc, prefix) + generation_errors
             items.append(None)
             continue
         item_errors = service.content_errors(item.model_dump(include={"answer_type", "answer_spec", "curriculum"}),
-                                             prefix)
+                                             prefix) + generation_errors
+        item.generation_metadata = generation
         errors += item_errors
         items.append(None if item_errors else item)
     return items, errors
 
 
+_GENERATION_VARIANTS = {"full", "legacy", "empty"}  # union tags of the contract, not keys of the document
+
+
+def _generation_metadata(raw_item: object, prefix: str) -> tuple[dict, list[dict[str, str]]]:
+    """The item's generation_metadata as its contract dumps it, or the errors naming its keys."""
+    value = raw_item.get("generation_metadata", {}) if isinstance(raw_item, dict) else {}
+    if not isinstance(value, dict):
+        return {}, []  # the item's model reports the type
+    try:
+        return dump_column("questions", "generation_metadata", value), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            loc = error["loc"][1:] if error["loc"][:1] and error["loc"][0] in _GENERATION_VARIANTS else error["loc"]
+            errors.append({"field": ".".join([f"{prefix}.generation_metadata", *(str(p) for p in loc)]),
+                           "message": error["msg"]})
+        return {}, errors
+
+
 def import_questions(ctx: RequestContext, ws: UUID, raw: bytes) -> schemas.ImportResult:
     with ctx.tx(ws) as tx:
+        tx.require(*STAFF)  # before any work on the document
+    # The document is checked outside a transaction: the answer checker takes a few ms per item, and a connection
+    # should not wait on it.
+    items, errors = parse_document(raw)
+    with ctx.tx(ws) as tx:
         tx.require(*STAFF)
-        items, errors = parse_document(raw)
         valid = [(i, item) for i, item in enumerate(items) if item is not None]
         programs = service.known_ids(tx, "study_programs", {p for _, it in valid for p in it.program_ids})
         grades = service.known_ids(tx, "grade_levels", {g for _, it in valid for g in it.grade_level_ids})
         for i, item in valid:
             errors += service.reference_errors(tx, item.program_ids, item.grade_level_ids, f"questions.{i}",
                                                programs=programs, grades=grades)
+        specs = {i: service.stored_answer_spec(item.answer_type, item.answer_spec) for i, item in valid}
+        skipped = _duplicates(tx, valid, specs)
+        fresh = [(i, item) for i, item in valid if i not in skipped]
         topics = _Topics(tx)
-        for i, item in valid:
+        for i, item in valid:  # skipped items too: the same document gets the same verdict the second time
             errors += topics.plan(item, f"questions.{i}")
         if errors:
             errors.sort(key=lambda e: _order(e["field"]))
             raise _refuse(errors)
-        rows, program_links, grade_links = [], [], []
-        for question_id, (_, item) in zip(ordered_ids(len(valid)), valid):
+        batches = service.known_ids(tx, "question_batches", {it.batch_id for _, it in fresh if it.batch_id})
+        rows, program_links, grade_links, created = [], [], [], {}
+        for question_id, (i, item) in zip(ordered_ids(len(fresh)), fresh):
+            created[i] = question_id
+            batch = item.batch_id if item.batch_id in batches else None
             rows.append({
                 "id": str(question_id), "topic_id": str(topic) if (topic := topics.resolve(item)) else None,
+                "batch_id": str(batch) if batch else None, "batch_custom_id": item.batch_custom_id if batch else None,
                 "prompt_latex": item.prompt_latex, "prompt_text": latex_to_text(item.prompt_latex),
-                "answer_type": item.answer_type, "answer_spec": item.answer_spec, "hints": item.hints,
+                "answer_type": item.answer_type, "answer_spec": specs[i], "hints": item.hints,
                 "solution_latex": item.solution_latex, "difficulty": item.difficulty, "tags": item.tags,
-                "curriculum": item.curriculum, "status": item.status})
+                "curriculum": item.curriculum, "status": item.status,
+                "quality_score": None if item.quality_score is None else str(item.quality_score),
+                "generation_metadata": item.generation_metadata})
             program_links += [[str(question_id), str(p)] for p in item.program_ids]
             grade_links += [[str(question_id), str(g)] for g in item.grade_level_ids]
         # One statement per table (the rows as one JSON parameter): the triggers still see every row.
@@ -171,7 +243,30 @@ def import_questions(ctx: RequestContext, ws: UUID, raw: bytes) -> schemas.Impor
                                      "SELECT :w, CAST(l ->> 0 AS uuid), CAST(l ->> 1 AS uuid) "
                                      "FROM jsonb_array_elements(CAST(:links AS jsonb)) l"),
                                 {"w": ws, "links": json.dumps(links)})
-        return schemas.ImportResult(created_ids=[UUID(r["id"]) for r in rows], created_topic_ids=topics.created)
+        return schemas.ImportResult(
+            created_ids=[UUID(r["id"]) for r in rows], created_topic_ids=topics.created,
+            skipped=[schemas.SkippedItem(index=i, existing_id=existing if isinstance(existing, UUID) else created[existing],
+                                         reason=reason) for i, (existing, reason) in sorted(skipped.items())])
+
+
+def _duplicates(tx: Tx, valid: list[tuple[int, schemas.TransferQuestion]],
+                specs: dict[int, dict]) -> dict[int, tuple[UUID | int, str]]:
+    """Items not to create: index -> (the existing question's id, or the index of the earlier item it repeats; the
+    reason)."""
+    payload = [{"i": i, "id": str(item.id) if item.id else None, "prompt_latex": item.prompt_latex,
+                "answer_type": item.answer_type, "answer_spec": specs[i]} for i, item in valid]
+    skipped: dict[int, tuple[UUID | int, str]] = {
+        r["i"]: (r["id"], r["reason"]) for r in tx.all(_DUPLICATES, w=tx.workspace_id, items=json.dumps(payload))}
+    first: dict[str, int] = {}
+    for i, item in valid:
+        if i in skipped:
+            continue
+        key = json.dumps([item.prompt_latex, item.answer_type, specs[i]], sort_keys=True)
+        if key in first:
+            skipped[i] = (first[key], "same_content")
+        else:
+            first[key] = i
+    return skipped
 
 
 def ordered_ids(count: int) -> list[UUID]:
@@ -231,7 +326,7 @@ class _Topics:
                     "INSERT INTO topics (workspace_id, parent_id, name, metadata, created_by) "
                     "VALUES (:w, :p, :n, CAST(:m AS jsonb), :u) RETURNING id",
                     w=self.tx.workspace_id, p=parent, n=name, u=self.tx.user_id,
-                    m=checked_jsonb("topics", "metadata", {"generated_from": "imported"}, "metadata"))
+                    m=stored_metadata({"generated_from": "imported"}))
                 self.children[(parent, name)] = found
                 self.ids.add(found)
                 self.created.append(found)

@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from tutorassist.kit.jsonb import NonEmptyStr
+from tutorassist.kit.jsonb import JsonbColumn, JsonbContract, NonEmptyStr, register
 
 
 class TopicCovered(BaseModel):
@@ -134,3 +134,10 @@ class SessionMetadata(BaseModel):
         if len(set(ids)) != len(ids):
             raise ValueError("a question may appear only once")
         return value
+
+
+register(JsonbColumn("sessions", "session_metadata", JsonbContract(
+    name="SessionMetadata",
+    type=SessionMetadata,
+    models=(SessionMetadata,),
+), "'{}'::jsonb"))

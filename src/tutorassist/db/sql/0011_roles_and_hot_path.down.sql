@@ -10,8 +10,6 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tutorassist_learner;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA app FROM tutorassist_learner;
 REVOKE ALL ON SCHEMA app, extensions, public FROM tutorassist_learner;
 
-DROP INDEX idx_questions_recent;
-
 DROP TRIGGER question_flags_attempt_reference ON question_flags;
 DROP TRIGGER review_events_attempt_reference ON review_events;
 DROP FUNCTION app.check_attempt_reference();

@@ -661,9 +661,6 @@ CREATE INDEX idx_attempts_student_date ON attempts(workspace_id, student_user_id
 DROP INDEX idx_attempts_workspace_date;
 CREATE INDEX idx_attempts_workspace_date ON attempts(workspace_id, submitted_at DESC, id DESC);
 
--- The question bank's default order (newest first, keyset on created_at, id), served by an index.
-CREATE INDEX idx_questions_recent ON questions(workspace_id, created_at DESC, id DESC);
-
 -- ================================================================ privileges
 ALTER TABLE question_stats ENABLE ROW LEVEL SECURITY;
 ALTER TABLE question_stats FORCE ROW LEVEL SECURITY;

@@ -9,27 +9,34 @@ Staff (owner, tutor) write; students and guardians read topics that are not arch
   refused (409) while the parent is archived. An active topic cannot be created or moved under an archived parent
   (409), so an archived topic never has active descendants.
 * Delete only removes a leaf without questions (409 otherwise); source materials filed under it are kept, unfiled.
-* `metadata` is validated by TopicMetadata; its topic ids (prerequisites, follows_topics, leads_to_topics) must be
-  topics of the same workspace other than the topic itself, and source_program_id / source_grade_level_id must exist.
+* `metadata` is validated by TopicMetadata and stored as it dumps it; source_program_id / source_grade_level_id must
+  exist. The database keeps its topic ids consistent (migration 0013): prerequisites, follows_topics and
+  leads_to_topics name other existing topics of the workspace (422 naming `metadata.<key>`), and an active topic's
+  prerequisites are active. Deleting or archiving a topic that remaining active topics name as a prerequisite is
+  refused (409 naming them: "Algebra (needs Numbers)"); a deleted topic is removed from others' follows_topics and
+  leads_to_topics. Mastery must never count a prerequisite it cannot find as met.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 import psycopg
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.problems import Problem, checked_jsonb, invalid_field
+from tutorassist.kit.jsonb import dump_column
+from tutorassist.kit.problems import Problem, from_validation_error, invalid_field
+from tutorassist.questions import contracts as _contracts  # noqa: F401  (registers topics.metadata)
 from tutorassist.questions.topics import schemas
 
 _COLUMNS = "id, parent_id, name, description, sort_order, metadata, archived_at, created_at, updated_at"
-_TOPIC_ID_LISTS = ("prerequisites", "follows_topics", "leads_to_topics")
 
 # Depth-first (pre-order) listing: siblings by sort_order, name, id. Walks down from the roots through visible topics
 # only, so a hidden (archived) topic hides its subtree. One query.
@@ -68,20 +75,17 @@ def _check_parent(tx: Tx, parent_id: UUID | None, topic_id: UUID | None = None) 
         raise Problem(409, "Conflict", "the parent topic is archived; unarchive it first or choose another parent")
 
 
-def _metadata(tx: Tx, value: dict[str, Any], topic_id: UUID | None) -> str:
-    stored = checked_jsonb("topics", "metadata", value, "metadata")
-    for key in _TOPIC_ID_LISTS:
-        ids = [str(UUID(str(i))) for i in value.get(key) or []]  # canonical form (the contract accepted them)
-        if not ids:
-            continue
-        if topic_id is not None and str(topic_id) in ids:
-            raise invalid_field(f"metadata.{key}", "a topic cannot list itself")
-        found = {str(r) for r in tx.conn.execute(
-            text("SELECT id FROM topics WHERE workspace_id = :w AND id = ANY(CAST(:ids AS uuid[]))"),
-            {"w": tx.workspace_id, "ids": ids}).scalars()}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise invalid_field(f"metadata.{key}", f"no such topic in this workspace: {', '.join(missing)}")
+def stored_metadata(value: dict[str, Any]) -> str:
+    """The metadata as TopicMetadata dumps it, as JSON text (422 naming `metadata.<key>` when it is invalid)."""
+    try:
+        return json.dumps(dump_column("topics", "metadata", value))
+    except ValidationError as exc:
+        raise from_validation_error(exc, "metadata") from None
+
+
+def _metadata(tx: Tx, value: dict[str, Any]) -> str:
+    """Validated and dumped metadata; the database checks the topic ids it names (topics_metadata_ids trigger)."""
+    stored = stored_metadata(value)
     for key, table in (("source_program_id", "study_programs"), ("source_grade_level_id", "grade_levels")):
         if value.get(key) and tx.scalar(f"SELECT id FROM {table} WHERE id = CAST(:i AS uuid)", i=str(value[key])) is None:
             raise invalid_field(f"metadata.{key}", f"no such {'study program' if key == 'source_program_id' else 'grade level'}")
@@ -96,6 +100,8 @@ def _explained() -> Iterator[None]:
     except DBAPIError as exc:
         orig = exc.orig
         constraint = orig.diag.constraint_name if isinstance(orig, psycopg.Error) else None
+        if constraint == "topics_metadata_topics_check":
+            raise invalid_field(f"metadata.{orig.diag.column_name}", orig.diag.message_primary or "invalid") from None
         if constraint == "topics_no_cycle_check":
             raise invalid_field("parent_id", "cannot move a topic under itself or one of its own descendants") from None
         if constraint == "topics_workspace_id_parent_id_name_key":
@@ -107,7 +113,7 @@ def create_topic(ctx: RequestContext, ws: UUID, body: schemas.TopicCreate) -> sc
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
         _check_parent(tx, body.parent_id)
-        metadata = _metadata(tx, body.metadata, None)
+        metadata = _metadata(tx, body.metadata)
         with _explained():
             topic_id = tx.scalar(
                 "INSERT INTO topics (workspace_id, parent_id, name, description, sort_order, metadata, created_by) "
@@ -159,7 +165,7 @@ def update_topic(ctx: RequestContext, ws: UUID, topic_id: UUID, body: schemas.To
                 if tx.scalar("SELECT 1 FROM topics WHERE workspace_id = :w AND id = :p", w=ws, p=changes["parent_id"]) is None:
                     raise invalid_field("parent_id", "no such topic in this workspace")
         if "metadata" in changes:
-            changes["metadata"] = _metadata(tx, changes["metadata"] or {}, topic_id)
+            changes["metadata"] = _metadata(tx, changes["metadata"] or {})
         if changes:
             sets = ", ".join(f"{c} = CAST(:{c} AS jsonb)" if c == "metadata" else f"{c} = :{c}" for c in changes)
             with _explained():
