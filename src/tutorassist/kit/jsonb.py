@@ -6,8 +6,8 @@ Policy for every contract (repeated in docs/jsonb-contracts.md, which `kit.jsonb
   misspelt or undocumented key fails at once instead of being stored and silently ignored, and adding a key means
   adding it to the contract (and so to the docs) first. JSON written by *newer* code may carry keys this code does not
   know; readers that must tolerate that pass `unknown_keys="ignore"`, which drops unknown keys (and, for settings,
-  keys not used at that level) but still rejects every known key with a bad value. The `db audit` uses the strict
-  default and reports unknown keys.
+  keys not used at that level) but still rejects every known key with a bad value. Checking stored rows uses the
+  strict default, which reports unknown keys.
 * Optional keys may be absent or `null` (both mean "not set"); writers omit them (`dump_jsonb`).
 * A column whose database default is `'{}'` must accept `{}`, or the default would break its own contract.
 """

@@ -26,8 +26,8 @@ _INTRO = """\
      Regenerate: {command} -->
 
 Every JSONB column whose structure matters has a contract: a Pydantic v2 model that the application validates
-before writing (`tutorassist.kit.jsonb.validate_jsonb(table, column, value)`) and that the `db audit` checks stored
-rows against. The column comments in the schema point here.
+before writing (`tutorassist.kit.jsonb.validate_jsonb(table, column, value)`); stored rows can be checked against the
+same models. The column comments in the schema point here.
 
 Rules shared by every contract:
 

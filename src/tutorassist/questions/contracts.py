@@ -366,7 +366,7 @@ register(
         purpose="What a correct answer to a question is, one shape per answer type, discriminated by `type`.",
         models=ANSWER_SPEC_MODELS,
         notes=(
-            "`type` must equal the row's `questions.answer_type` (a cross-column rule for the db audit: the "
+            "`type` must equal the row's `questions.answer_type` (a cross-column rule the API enforces on every write; the "
             "database only checks that the value is an object). The column has no default, so `{}` is invalid.",
             "Values are LaTeX or plain text as typed by the tutor; numbers are decimal strings so that trailing "
             "zeros survive for significant-figure and decimal-place checks.",
