@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 
 import httpx
 import pytest
-import uvicorn
 
-from tutorassist.api.app import create_app
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.api.served import serve
 
 
 @pytest.fixture
 def api_url(db_url):
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(db_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""An API server of a test's own, when a test needs what the shared fixture does not set: trusted proxies, the access
-log, or a database it may stop."""
+"""The API served on a loopback port as `tutorassist serve` runs it: the shared fixture (tests/api/conftest.py) and
+tests that need their own server (trusted proxies, the access log, a database they may stop)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,15 +11,20 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from tests.api.conftest import _free_port
 from tutorassist.api.app import create_app
 from tutorassist.config import parse_networks
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager
 def serve(db_url: str, *, trusted_proxies: str = "", log_level: str = "warning") -> Iterator[str]:
     """The API on db_url as `tutorassist serve` runs it (the app, not uvicorn, judges X-Forwarded-*); yields its URL."""
-    port = _free_port()
+    port = free_port()
     app = create_app(db_url, trusted_proxies=parse_networks(trusted_proxies))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)

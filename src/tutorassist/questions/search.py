@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from tutorassist.api.context import STAFF, RequestContext, Tx
-from tutorassist.kit.pagination import Page, decode_cursor, page_of
-from tutorassist.kit.problems import invalid_field
+from tutorassist.kit.pagination import Page, decode_time_cursor, page_of
 from tutorassist.questions import service
 
 SIMILAR_WORDS = "OPERATOR(extensions.%>)"
@@ -94,21 +92,8 @@ def where(tx: Tx, f: Filters) -> tuple[str, str, dict[str, Any]]:
     return with_clause, " AND ".join(conditions), params
 
 
-def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        created_at, question_id = datetime.fromisoformat(values[0]), UUID(values[1])
-    except (TypeError, ValueError, AttributeError):
-        raise invalid_field("cursor", "not a cursor this API issued") from None
-    if created_at.tzinfo is None:
-        raise invalid_field("cursor", "not a cursor this API issued")
-    return created_at, question_id
-
-
 def search(ctx: RequestContext, ws: UUID, filters: Filters, limit: int, cursor: str | None) -> Page:
-    after = _after(cursor)
+    after = decode_time_cursor(cursor)
     with ctx.tx(ws) as tx:
         with_clause, condition, params = where(tx, filters)
         if after is not None:
