@@ -115,7 +115,9 @@ def _substitute(value: Any, mapping: Mapping[Any, Any]) -> Any:
 
 
 def open_connection(url: str, *, rls: bool) -> psycopg.Connection:
+    """A plain connection planning as the application's do (custom plans every time; db.connection.app_engine)."""
     conn = connect(url)
+    conn.execute("SET plan_cache_mode = force_custom_plan")
     if rls:
         conn.execute(f"SET SESSION ROLE {APP_ROLE}")
         conn.commit()
