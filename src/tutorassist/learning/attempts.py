@@ -195,6 +195,12 @@ def _context(body: schemas.AttemptCreate) -> tuple[dict[str, Any], int]:
     return stored, len(stored.get("hints_viewed_at") or [])
 
 
+def _reused_key() -> Problem:
+    """An idempotency key sent again with another answer: refused, as idempotency keys are everywhere."""
+    return Problem(409, "Conflict", "client_request_id was already used for a different answer",
+                   errors=[{"field": "client_request_id", "message": "already used for a different answer: choose a new key"}])
+
+
 def _prepare(ctx: RequestContext, ws: UUID, body: schemas.AttemptCreate) -> _Prepared | schemas.AttemptOut:
     """Step 1: what grading and recording need, or the earlier attempt of a retried request."""
     with ctx.tx(ws) as tx:
@@ -207,9 +213,7 @@ def _prepare(ctx: RequestContext, ws: UUID, body: schemas.AttemptCreate) -> _Pre
         if earlier is not None:
             if (earlier["answer_raw"], earlier["question_id"], earlier["assignment_id"]) != (
                     body.answer, str(body.question_id), body.assignment_id and str(body.assignment_id)):
-                raise Problem(409, "Conflict", "client_request_id was already used for a different answer",
-                              errors=[{"field": "client_request_id",
-                                       "message": "already used for a different answer: choose a new key"}])
+                raise _reused_key()
             return load_attempt(tx, UUID(earlier["id"]))
         if not row["assignment_ok"]:
             raise invalid_field("assignment_id", "not one of your assignments with this question as an item")
@@ -312,9 +316,7 @@ def _after_conflict(tx: Tx, body: schemas.AttemptCreate) -> schemas.AttemptOut |
                          "AND client_request_id = :c", w=tx.workspace_id, u=tx.user_id, c=body.client_request_id)
         if earlier is not None:
             if earlier["answer_raw"] != body.answer:
-                raise Problem(409, "Conflict", "client_request_id was already used for a different answer",
-                              errors=[{"field": "client_request_id",
-                                       "message": "already used for a different answer: choose a new key"}])
+                raise _reused_key()
             return load_attempt(tx, earlier["id"])
     return None
 
