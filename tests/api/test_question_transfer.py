@@ -243,7 +243,7 @@ def test_import_refuses_specs_the_checker_cannot_grade_naming_the_item(practice:
     ]}
     body = problem(tutor.http.post(practice.path("/questions/import"), json=document), 422)
     assert fields(body) == {"questions.1.answer_spec.value", "questions.2.answer_spec.elements.1"}
-    assert body["invalid_items"] == [1, 2] and "could not be parsed" in body["detail"]
+    assert body["invalid_items"] == [1, 2] and "2 invalid question(s), nothing imported" in body["detail"]
     assert count_questions(owner, practice.workspace_id) == 0
 
 
