@@ -12,7 +12,7 @@ from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
 from tutorassist.identity.endpoints import router as identity_router
-from tutorassist.kit import problems
+from tutorassist.kit import openapi, problems
 from tutorassist.learning.endpoints import router as learning_router
 from tutorassist.questions.endpoints import router as questions_router
 from tutorassist.questions.materials.endpoints import router as materials_router
@@ -32,6 +32,7 @@ def create_app(database_url: str) -> FastAPI:
     app = FastAPI(title="TutorAssist", version=__version__, lifespan=lifespan,
                   description="Question bank, assignments and students for tutors. Errors are application/problem+json.")
     problems.install(app)
+    openapi.install(app)
     app.include_router(identity_router)
     app.include_router(programs_router)
     app.include_router(topics_router)

@@ -49,6 +49,7 @@ class SelectionRule(Strict):
 
 
 class AssignmentCreate(Strict):
+    give_exactly_one_of = ("question_ids", "rule")
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=10000)
     student_profile_ids: list[UUID] = Field(min_length=1, max_length=MAX_STUDENTS,

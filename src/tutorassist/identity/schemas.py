@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
@@ -60,9 +61,12 @@ class Me(BaseModel):
     memberships: list[Membership]
 
 
+TIME_ZONES = sorted(available_timezones())
+
+
 class WorkspaceCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field("UTC", max_length=64)
+    timezone: str = Field("UTC", max_length=64, json_schema_extra={"enum": TIME_ZONES})
 
     @field_validator("timezone")
     @classmethod
@@ -76,7 +80,7 @@ class WorkspaceCreate(Strict):
 
 class WorkspaceUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
-    timezone: str | None = Field(None, max_length=64)
+    timezone: str | None = Field(None, max_length=64, json_schema_extra={"enum": [*TIME_ZONES, None]})
     settings: dict[str, Any] | None = Field(None, description="WorkspaceSettings (docs/jsonb-contracts.md)")
 
     _zone = field_validator("timezone")(WorkspaceCreate._known_zone.__func__)

@@ -138,6 +138,7 @@ class AttemptResult(BaseModel):
 class PreviewRequest(Strict):
     """Give question_id (its answer type is used) or answer_type."""
 
+    give_any_of = ("question_id", "answer_type")
     question_id: UUID | None = None
     answer_type: AnswerType | None = None
     answer: Annotated[str, Field(max_length=2000)]

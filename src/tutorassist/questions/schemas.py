@@ -235,6 +235,9 @@ class TransferQuestion(_QuestionFields):
 
 
 class ExportDocument(BaseModel):
+    # Always exported, and required on import (its schema documents the import body too).
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     format: Literal["tutorassist.questions.v1"] = EXPORT_FORMAT
     exported_at: datetime
     questions: list[TransferQuestion]
