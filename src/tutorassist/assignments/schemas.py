@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, field_validator
 
 from tutorassist.identity.contracts import ResolvedSettings
+from tutorassist.identity.schemas import settings_schema
 from tutorassist.kit.schemas import Strict
 
 Status = Literal["draft", "assigned", "in_progress", "completed", "archived"]
@@ -55,7 +56,8 @@ class AssignmentCreate(Strict):
     student_profile_ids: list[UUID] = Field(min_length=1, max_length=MAX_STUDENTS,
                                             description="One assignment is created per student (active students only)")
     due_at: AwareDatetime | None = Field(None, description="With a UTC offset; must be in the future")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Assignment-level WorkspaceSettings keys")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Assignment-level WorkspaceSettings keys",
+                                     json_schema_extra=settings_schema("assignment"))
     status: Literal["draft", "assigned"] = "assigned"
     question_ids: list[UUID] | None = Field(None, min_length=1, max_length=MAX_QUESTIONS,
                                             description="Hand-picked active questions, in order (or give `rule`)")
@@ -66,7 +68,7 @@ class AssignmentUpdate(Strict):
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=10000)
     due_at: AwareDatetime | None = Field(None, description="Null clears the due date; otherwise must be in the future")
-    settings: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = Field(None, json_schema_extra=settings_schema("assignment"))
     status: WritableStatus | None = Field(
         None, description="draft, assigned or archived. Setting assigned on a live assignment (in_progress, completed) "
                           "changes nothing: its progress status is derived from attempts")

@@ -13,32 +13,43 @@ def _any_case(word: str) -> str:
 
 # email-validator refuses the special-use top-level domains of RFC 6761 (any case, with or without a final dot).
 _SPECIAL_USE_DOMAINS = "|".join(_any_case(d) for d in ("arpa", "invalid", "local", "localhost", "onion", "test"))
-NO_NUL = r"^[^\x00]*$"
+MAX_PATTERN_LENGTH = 100_000
 DELIVERABLE_EMAIL = rf"^(?!.*\.(?:{_SPECIAL_USE_DOMAINS})\.?$)[^\x00]*$"
 
 
-# What pydantic strips (Rust's str::trim: the Unicode White_Space property), spelled out because regex \s differs.
-_SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# What pydantic strips (Rust's str::trim: the Unicode White_Space property), spelled out because regex \s differs;
+# Python's str.strip() also strips the separators \x1c-\x1f.
+PYDANTIC_SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+PYTHON_SPACE = PYDANTIC_SPACE + "\\x1c-\\x1f"
 
 
-def at_least_after_strip(length: int) -> str:
-    """A pattern for strings without NUL that keep at least `length` characters once stripped."""
-    if length <= 0:
-        return NO_NUL
-    space, kept = f"[{_SPACE}]*", f"[^{_SPACE}\\x00]"
-    if length == 1:
-        return rf"^{space}{kept}[^\x00]*$"
-    return rf"^{space}{kept}[^\x00]{{{length - 2},}}{kept}{space}$"
+def stripped_length(low: int, high: int | None, space: str = PYDANTIC_SPACE) -> str:
+    """A pattern for strings without NUL that have low..high characters once stripped of `space`."""
+    spaces, kept, any_ = f"[{space}]*", f"[^{space}\\x00]", "[^\\x00]"
+    cores = []
+    if low <= 1 and (high is None or high >= 1):
+        cores.append(kept)
+    if high is None or high >= 2:
+        cores.append(f"{kept}{any_}{{{max(low - 2, 0)},{'' if high is None else high - 2}}}{kept}")
+    optional = "?" if low <= 0 else ""
+    return f"^{spaces}(?:{'|'.join(cores)}){optional}{spaces}$"
 
 
 def _state_string_rules(schema: dict[str, Any]) -> None:
-    """Say in a property's JSON schema what Strict enforces on its strings: no NUL, and min_length counts after
-    stripping (so at least one non-blank character), and that an email's domain is not special-use."""
+    """Say in a property's JSON schema what Strict enforces on its strings: no NUL, lengths that count once
+    stripped, and an email domain that is not special-use."""
     if schema.get("type") == "string" and not {"pattern", "enum", "const"} & schema.keys():
         if schema.get("format") == "email":
             schema["pattern"] = DELIVERABLE_EMAIL
         elif "format" not in schema:
-            schema["pattern"] = at_least_after_strip(schema.get("minLength", 0))
+            # Lengths count once stripped: a longer raw string can be valid, so the pattern bounds it, not maxLength
+            # (except for limits too large for a regex, where the raw length is the practical bound anyway).
+            high = schema.get("maxLength")
+            if high is not None and high <= MAX_PATTERN_LENGTH:
+                del schema["maxLength"]
+            else:
+                high = None
+            schema["pattern"] = stripped_length(schema.get("minLength", 0), high)
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
         _state_string_rules(schema["items"])
     for alternative in schema.get("anyOf", []):
@@ -75,3 +86,22 @@ class Strict(BaseModel):
         if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+def contract_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a JSONB contract model with its $defs inlined, to state in a request field's schema what the
+    service validates the field's value against (the field stays a plain dict in Python)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(defs[node["$ref"].rsplit("/", 1)[1]]) | {k: inline(v) for k, v in node.items() if k != "$ref"}
+            return {k: inline(v) for k, v in node.items() if k not in ("examples", "title")}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    # The field keeps its own type (object, or object or null) and description.
+    return {k: v for k, v in inline(schema).items() if k not in ("type", "description")}

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from tutorassist.kit.schemas import Strict
+from tutorassist.kit.schemas import PYTHON_SPACE, Strict, stripped_length
 from tutorassist.questions.contracts import AnswerType
 
 Status = Literal["draft", "active", "archived"]
@@ -29,6 +29,10 @@ Hint = Annotated[str, Field(min_length=1, max_length=5000)]
 
 ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
 CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
+
+
+# normalise_tags strips with str.strip(), which also strips the separators \x1c-\x1f.
+TagIn = Annotated[str, Field(json_schema_extra={"pattern": stripped_length(1, MAX_TAG_LENGTH, PYTHON_SPACE)})]
 
 
 def normalise_tags(values: list[str] | None) -> list[str] | None:
@@ -92,7 +96,7 @@ class QuestionCreate(_QuestionFields):
     hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS, description="Hints in reveal order (LaTeX)")
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty = 3
-    tags: list[str] = Field(default_factory=list, max_length=200,
+    tags: list[TagIn] = Field(default_factory=list, max_length=200,
                             description="Trimmed, lower-cased and deduplicated; at most 30 tags of 50 characters")
     topic_id: UUID | None = Field(None, description="A topic of this workspace")
     program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES, description="study_programs ids")
@@ -111,7 +115,7 @@ class QuestionUpdate(_QuestionFields):
     hints: list[Hint] | None = Field(None, max_length=MAX_HINTS)
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty | None = None
-    tags: list[str] | None = Field(None, max_length=200)
+    tags: list[TagIn] | None = Field(None, max_length=200)
     topic_id: UUID | None = None
     program_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
     grade_level_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
@@ -214,7 +218,7 @@ class TransferQuestion(_QuestionFields):
     hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS)
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty = 3
-    tags: list[str] = Field(default_factory=list, max_length=200)
+    tags: list[TagIn] = Field(default_factory=list, max_length=200)
     program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
     grade_level_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
     curriculum: dict[str, Any] = Field(default_factory=dict, description=CURRICULUM_DOC)
@@ -234,9 +238,17 @@ class TransferQuestion(_QuestionFields):
         return [name.strip() for name in value] if value is not None else None
 
 
+def _as_import_body(schema: dict[str, Any]) -> None:
+    # The export document's schema also documents the body of POST .../questions/import: say what ImportDocument
+    # accepts (format required, exported_at optional, nothing else, at most 5,000 questions).
+    schema["required"] = ["format", "questions"]
+    schema["additionalProperties"] = False
+    schema["properties"]["exported_at"] = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
+    schema["properties"]["questions"]["maxItems"] = MAX_IMPORT_QUESTIONS
+
+
 class ExportDocument(BaseModel):
-    # Always exported, and required on import (its schema documents the import body too).
-    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(json_schema_extra=_as_import_body)
 
     format: Literal["tutorassist.questions.v1"] = EXPORT_FORMAT
     exported_at: datetime

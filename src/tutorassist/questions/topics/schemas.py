@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from tutorassist.kit.schemas import Strict
+from tutorassist.kit.schemas import Strict, contract_schema
+from tutorassist.questions.contracts import TopicMetadata
 
 INT4 = {"ge": -(2**31), "le": 2**31 - 1}
 
@@ -18,7 +19,8 @@ class TopicCreate(Strict):
     parent_id: UUID | None = Field(None, description="Parent topic in the same workspace; omit for a root topic")
     description: str | None = Field(None, max_length=10000)
     sort_order: int = Field(0, description="Position among siblings, ascending", **INT4)
-    metadata: dict[str, Any] = Field(default_factory=dict, description="TopicMetadata (docs/jsonb-contracts.md)")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="TopicMetadata (docs/jsonb-contracts.md)",
+                                     json_schema_extra=contract_schema(TopicMetadata))
 
 
 class TopicUpdate(Strict):
@@ -28,7 +30,8 @@ class TopicUpdate(Strict):
     parent_id: UUID | None = None
     description: str | None = Field(None, max_length=10000)
     sort_order: int | None = Field(None, **INT4)
-    metadata: dict[str, Any] | None = Field(None, description="TopicMetadata; null resets it to {}")
+    metadata: dict[str, Any] | None = Field(None, description="TopicMetadata; null resets it to {}",
+                                            json_schema_extra=contract_schema(TopicMetadata))
 
 
 class TopicOut(BaseModel):
