@@ -54,7 +54,7 @@ def run_schemathesis(api_url: str, token: str, config: Path, report_dir: Path) -
     command = [
         str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", f"{api_url}/openapi.json",
         "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-        "--phases", PHASES, "--max-time", str(SECONDS_PER_ROLE), "--workers", "1",
+        "--phases", PHASES, "--max-time", str(SECONDS_PER_ROLE), "--max-examples", "5", "--workers", "1",
         "--header", f"Authorization: Bearer {token}", "--report", "junit", "--report-dir", str(report_dir),
         *exclusions,
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -33,6 +34,17 @@ def stripped_length(low: int, high: int | None, space: str = PYDANTIC_SPACE) -> 
         cores.append(f"{kept}{any_}{{{max(low - 2, 0)},{'' if high is None else high - 2}}}{kept}")
     optional = "?" if low <= 0 else ""
     return f"^{spaces}(?:{'|'.join(cores)}){optional}{spaces}$"
+
+
+def python_stripped(low: int, high: int | None) -> Callable[[dict[str, Any]], None]:
+    """json_schema_extra of a str field that a validator checks with str.strip(): its lengths count once stripped
+    of Python's whitespace (the pattern says so; a raw maxLength would refuse what the validator accepts)."""
+
+    def state(schema: dict[str, Any]) -> None:
+        schema.pop("maxLength", None)
+        schema["pattern"] = stripped_length(low, high, PYTHON_SPACE)
+
+    return state
 
 
 def _state_string_rules(schema: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from tutorassist.kit.schemas import PYTHON_SPACE, Strict, stripped_length
+from tutorassist.kit.schemas import Strict, python_stripped
 from tutorassist.questions.contracts import AnswerType
 
 Status = Literal["draft", "active", "archived"]
@@ -25,14 +25,14 @@ MAX_REFERENCES = 50
 Difficulty = Annotated[StrictInt, Field(ge=1, le=5, description="1 (easiest) to 5")]
 PromptLatex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX, description="The question, LaTeX-in-Markdown")]
 SolutionLatex = Annotated[str, Field(max_length=MAX_LATEX, description="Worked solution, LaTeX-in-Markdown")]
-Hint = Annotated[str, Field(min_length=1, max_length=5000)]
+Hint = Annotated[str, Field(min_length=1, max_length=5000, json_schema_extra=python_stripped(1, 5000))]
 
 ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
 CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
 
 
 # normalise_tags strips with str.strip(), which also strips the separators \x1c-\x1f.
-TagIn = Annotated[str, Field(json_schema_extra={"pattern": stripped_length(1, MAX_TAG_LENGTH, PYTHON_SPACE)})]
+TagIn = Annotated[str, Field(json_schema_extra=python_stripped(1, MAX_TAG_LENGTH))]
 
 
 def normalise_tags(values: list[str] | None) -> list[str] | None:
