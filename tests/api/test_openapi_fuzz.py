@@ -68,7 +68,6 @@ def test_every_check_every_phase_finds_no_failure(api_url, practice, role, tmp_p
     config = _config(tmp_path / "schemathesis.toml", practice.workspace_id, practice.student_profile_id)
     result = run_schemathesis(api_url, person.session["token"], config, tmp_path / "report")
     output = result.stdout + result.stderr
-    assert "positive_data_acceptance_but_state" in output or "Schemathesis" in output, output[-3000:]
     for phase in ("Coverage", "Fuzzing", "Stateful"):
         assert f"{phase} (in" in output, f"the {phase} phase did not run:\n{output[-3000:]}"
     assert result.returncode == 0, output[-20000:]

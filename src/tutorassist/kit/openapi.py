@@ -109,7 +109,7 @@ def error_statuses(method: str, path: str, declared: set[int], has_input: bool, 
         statuses.add(401)
     if path.startswith("/workspaces/{workspace_id}") and operation not in EVERY_MEMBER:
         statuses.add(403)
-    if "{" in path:
+    if "{" in path or operation in REDEEMS_INVITE:  # an unknown id, or an invite token that does not exist
         statuses.add(404)
     if (method in WRITES and operation not in NEVER_CONFLICTING) or operation in REDEEMS_INVITE:
         statuses.add(409)

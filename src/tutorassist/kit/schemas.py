@@ -15,6 +15,7 @@ def _any_case(word: str) -> str:
 # email-validator refuses the special-use top-level domains of RFC 6761 (any case, with or without a final dot).
 _SPECIAL_USE_DOMAINS = "|".join(_any_case(d) for d in ("arpa", "invalid", "local", "localhost", "onion", "test"))
 MAX_PATTERN_LENGTH = 100_000
+_NO_NUL = r"^[^\x00]*$"
 DELIVERABLE_EMAIL = rf"^(?!.*\.(?:{_SPECIAL_USE_DOMAINS})\.?$)[^\x00]*$"
 
 
@@ -79,6 +80,8 @@ def _state_strict_rules(schema: dict[str, Any], model: type[Strict]) -> None:
         schema["anyOf"] = [_given(field) for field in model.give_any_of]
     if model.give_exactly_one_of:
         schema["oneOf"] = [_given(field) for field in model.give_exactly_one_of]
+    for rule in model.schema_rules:
+        rule(schema)
 
 
 class Strict(BaseModel):
@@ -88,6 +91,8 @@ class Strict(BaseModel):
     # Fields of which the service demands at least one / exactly one (not null), stated in the JSON schema.
     give_any_of: ClassVar[tuple[str, ...]] = ()
     give_exactly_one_of: ClassVar[tuple[str, ...]] = ()
+    # Further rules between fields, each stating itself in the model's JSON schema.
+    schema_rules: ClassVar[tuple[Callable[[dict[str, Any]], None], ...]] = ()
 
     @field_validator("*", mode="after")
     @classmethod
@@ -102,7 +107,8 @@ class Strict(BaseModel):
 
 def contract_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema of a JSONB contract model with its $defs inlined, to state in a request field's schema what the
-    service validates the field's value against (the field stays a plain dict in Python)."""
+    service validates the field's value against (the field stays a plain dict in Python). Strings hold no NUL: a
+    jsonb value cannot."""
     schema = model.model_json_schema()
     defs = schema.pop("$defs", {})
 
@@ -110,7 +116,13 @@ def contract_schema(model: type[BaseModel]) -> dict[str, Any]:
         if isinstance(node, dict):
             if "$ref" in node:
                 return inline(defs[node["$ref"].rsplit("/", 1)[1]]) | {k: inline(v) for k, v in node.items() if k != "$ref"}
-            return {k: inline(v) for k, v in node.items() if k not in ("examples", "title")}
+            node = {k: inline(v) for k, v in node.items() if k not in ("examples", "title")}
+            if node.get("type") == "string" and not {"enum", "const", "format"} & node.keys():
+                if "pattern" in node:
+                    node["allOf"] = [*node.get("allOf", []), {"pattern": _NO_NUL}]
+                else:
+                    node["pattern"] = _NO_NUL
+            return node
         if isinstance(node, list):
             return [inline(v) for v in node]
         return node

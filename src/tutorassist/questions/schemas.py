@@ -9,8 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from tutorassist.kit.schemas import Strict, python_stripped
-from tutorassist.questions.contracts import AnswerType
+from tutorassist.kit.schemas import Strict, contract_schema, python_stripped
+from tutorassist.questions.contracts import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
+from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType
 
 Status = Literal["draft", "active", "archived"]
 Origin = Literal["manual", "ai_generated", "imported"]
@@ -89,7 +90,31 @@ class _QuestionFields(Strict):
         return _refuse_ai_generated(value)
 
 
+def _spec_of_type(answer_type: str, model: type[BaseModel]) -> dict[str, Any]:
+    spec = contract_schema(model)
+    if answer_type == "inequality":  # its validator demands an inequality sign
+        spec["properties"]["value"]["allOf"] = [{"pattern": INEQUALITY_SIGNS.pattern}]
+    if answer_type == "multiple_choice":  # and exactly one correct choice unless allow_multiple
+        spec["if"] = {"not": {"required": ["allow_multiple"], "properties": {"allow_multiple": {"const": True}}}}
+        spec["then"] = {"properties": {"correct_ids": {"maxItems": 1}}}
+    return {"properties": {"answer_type": {"const": answer_type}, "answer_spec": {"type": "object"} | spec}}
+
+
+def answer_spec_matches_type(schema: dict[str, Any]) -> None:
+    """answer_spec is the AnswerSpec of answer_type: one branch per answer type (docs/jsonb-contracts.md)."""
+    schema["oneOf"] = [_spec_of_type(t, m) for t, m in zip(ANSWER_TYPES, ANSWER_SPEC_MODELS, strict=True)]
+
+
+def answer_spec_matches_type_when_both_given(schema: dict[str, Any]) -> None:
+    """In an update, when answer_type and answer_spec are both given (one alone is checked against the stored one)."""
+    given = {"required": ["answer_type", "answer_spec"],
+             "properties": {"answer_type": {"not": {"type": "null"}}, "answer_spec": {"not": {"type": "null"}}}}
+    schema["if"] = given
+    schema["then"] = {"oneOf": [_spec_of_type(t, m) for t, m in zip(ANSWER_TYPES, ANSWER_SPEC_MODELS, strict=True)]}
+
+
 class QuestionCreate(_QuestionFields):
+    schema_rules = (answer_spec_matches_type,)
     prompt_latex: PromptLatex
     answer_type: AnswerType
     answer_spec: dict[str, Any] = Field(description=ANSWER_SPEC_DOC)
@@ -108,6 +133,8 @@ class QuestionCreate(_QuestionFields):
 
 class QuestionUpdate(_QuestionFields):
     """Any subset of the fields; program_ids and grade_level_ids replace the whole set. The origin cannot change."""
+
+    schema_rules = (answer_spec_matches_type_when_both_given,)
 
     prompt_latex: PromptLatex | None = None
     answer_type: AnswerType | None = None
@@ -206,6 +233,8 @@ TopicName = Annotated[str, Field(min_length=1, max_length=200)]
 
 class TransferQuestion(_QuestionFields):
     """One question of an export document; also what an import accepts for each item."""
+
+    schema_rules = (answer_spec_matches_type,)
 
     id: UUID | None = Field(None, description="The question's id where it was exported from (ignored on import)")
     topic_id: UUID | None = Field(None, description="Used on import if it is a topic of the importing workspace")
