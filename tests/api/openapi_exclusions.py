@@ -47,7 +47,10 @@ JUSTIFIED = (
                  "it as they refuse true: the schema language cannot state the difference", None,
             "Input should be a valid integer"),
     Refusal(422, "KNOWN GAP: the `tag` query parameter's schema is declared in questions/endpoints.py, which this "
-                 "change may not edit; it does not yet say a tag must not be blank", "tag", "tag "),
+                 "change may not edit; it does not yet say a tag must not be blank", "tag", "tag ",
+            "GET /workspaces/{workspace_id}/questions"),
+    Refusal(422, "KNOWN GAP: as above, for the export's filters", "tag", "tag ",
+            "GET /workspaces/{workspace_id}/questions/export"),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),

@@ -249,3 +249,27 @@ def test_every_answer_spec_the_document_allows_for_its_type_is_accepted(branch):
         assert all(any(c in e["message"] for c in _CHOICE_RELATIONS) for e in errors), errors
 
     accepted()
+
+
+def _request_models() -> list[type]:
+    from tutorassist.kit.schemas import Strict
+
+    create_app("postgresql://unused/unused")  # imports every domain's request models
+    found, todo = [], list(Strict.__subclasses__())
+    while todo:
+        model = todo.pop()
+        found.append(model)
+        todo.extend(model.__subclasses__())
+    return sorted({m for m in found if not m.__name__.startswith("_")}, key=lambda m: m.__name__)
+
+
+@pytest.mark.parametrize("model", _request_models(), ids=lambda m: m.__name__)
+def test_every_body_a_request_schema_allows_its_model_accepts(model):
+    """The schema a request model publishes never promises more than its validators accept."""
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=from_schema(model.model_json_schema()))
+    def accepted(body):
+        model.model_validate(json.loads(json.dumps(body)))
+
+    accepted()

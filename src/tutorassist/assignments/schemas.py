@@ -26,8 +26,16 @@ Points = Annotated[float, Field(ge=0.0001, le=1000, allow_inf_nan=False,
 # At most 1000 so that 200 items can never overflow the assignment's max_score (numeric(10, 4)).
 
 
+def _difficulty_range(schema: dict[str, Any]) -> None:
+    # difficulty_max must not be below difficulty_min (defaults 1 and 5): one branch per minimum.
+    schema["anyOf"] = [{"not": {"required": ["difficulty_min"]}}] + [
+        {"properties": {"difficulty_min": {"const": low}, "difficulty_max": {"minimum": low}}} for low in range(1, 6)]
+
+
 class SelectionRule(Strict):
     """Choose questions per student from the active questions of a topic (and its subtopics)."""
+
+    schema_rules = (_difficulty_range,)
 
     topic_id: UUID
     include_subtopics: bool = Field(True, description="Also questions filed under the topic's (non-archived) subtopics")

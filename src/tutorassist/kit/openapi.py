@@ -147,6 +147,23 @@ def _forms_cannot_send_null(document: dict[str, Any], body: dict[str, Any]) -> N
             schema["properties"][name] = {k: v for k, v in prop.items() if k != "anyOf"} | alternatives[0]
 
 
+def _no_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & schema.keys():
+        schema["pattern"] = r"^[^\x00]*$"
+    if isinstance(schema.get("items"), dict):
+        _no_nul(schema["items"])
+    for alternative in schema.get("anyOf", []):
+        _no_nul(alternative)
+
+
+def _query_strings_hold_no_nul(operation: dict[str, Any]) -> None:
+    """Every string query parameter is refused with a NUL in it: by the endpoint, or as text PostgreSQL cannot hold
+    (problems maps the driver's refusal to 422)."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "query":
+            _no_nul(parameter.get("schema", {}))
+
+
 def document_problems(document: dict[str, Any]) -> dict[str, Any]:
     """document (from FastAPI) with security requirements and every problem+json answer of each operation."""
     components = document.setdefault("components", {})
@@ -167,6 +184,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
                 operation["security"] = SIGNED_IN
             if "requestBody" in operation:
                 _forms_cannot_send_null(document, operation["requestBody"])
+            _query_strings_hold_no_nul(operation)
             statuses = error_statuses(method.upper(), path, declared, has_input, "requestBody" in operation)
             for status in sorted(statuses):
                 responses[str(status)] = _problem_response(status, responses.get(str(status)))
