@@ -64,6 +64,9 @@ JUSTIFIED = (
     Refusal(422, "an update giving answer_spec without answer_type (or the reverse) must match the stored answer type: "
                  "state of the question", "answer_spec", "must equal answer_type",
             "PATCH /workspaces/{workspace_id}/questions/{question_id}"),
+    Refusal(422, "curriculum is free-form JSON: no NUL in its keys and strings at any depth, a bounded nesting depth "
+                 "and size, which only a self-referencing schema could state; its type (an object) is stated",
+            "curriculum"),
     Refusal(410, "the invite was used, revoked or has expired: the state of the invite, not the request"),
 )
 

@@ -19,7 +19,7 @@ from tutorassist.api.app import create_app
 from tutorassist.identity.schemas import TIME_ZONES, WorkspaceCreate, settings_schema
 from tutorassist.kit import openapi
 from tutorassist.kit.jsonb import validate_jsonb
-from tutorassist.kit.schemas import DELIVERABLE_EMAIL, PYTHON_SPACE, stripped_length
+from tutorassist.kit.schemas import DELIVERABLE_EMAIL, PYTHON_SPACE, contract_schema, stripped_length
 from tutorassist.questions.schemas import normalise_tags
 from tutorassist.questions.topics.schemas import METADATA_SCHEMA
 
@@ -273,3 +273,12 @@ def test_every_body_a_request_schema_allows_its_model_accepts(model):
         model.model_validate(json.loads(json.dumps(body)))
 
     accepted()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=st.data())
+def test_every_attempt_context_the_document_allows_the_contract_accepts(value):
+    from tutorassist.learning.contracts import AttemptContext
+
+    context = value.draw(from_schema({"type": "object"} | contract_schema(AttemptContext)))
+    validate_jsonb("attempts", "context_json", json.loads(json.dumps(context)))
