@@ -73,6 +73,8 @@ class AssignmentCreate(Strict):
 
 
 class AssignmentUpdate(Strict):
+    not_null = ("title", "status")
+
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=10000)
     due_at: AwareDatetime | None = Field(None, description="Null clears the due date; otherwise must be in the future")

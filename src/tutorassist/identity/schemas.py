@@ -130,6 +130,8 @@ class StudentCreate(Strict):
 
 
 class StudentUpdate(Strict):
+    not_null = ("name",)
+
     name: str | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     parent_email: EmailStr | None = None

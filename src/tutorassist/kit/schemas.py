@@ -80,6 +80,12 @@ def _state_strict_rules(schema: dict[str, Any], model: type[Strict]) -> None:
         schema["anyOf"] = [_given(field) for field in model.give_any_of]
     if model.give_exactly_one_of:
         schema["oneOf"] = [_given(field) for field in model.give_exactly_one_of]
+    for field in model.not_null:
+        prop = schema["properties"][field]
+        alternatives = [a for a in prop.pop("anyOf") if a != {"type": "null"}]
+        prop.update(alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives})
+        if prop.get("default", 0) is None:
+            del prop["default"]
     for rule in model.schema_rules:
         rule(schema)
 
@@ -91,6 +97,8 @@ class Strict(BaseModel):
     # Fields of which the service demands at least one / exactly one (not null), stated in the JSON schema.
     give_any_of: ClassVar[tuple[str, ...]] = ()
     give_exactly_one_of: ClassVar[tuple[str, ...]] = ()
+    # Optional fields the service refuses as an explicit null (None in Python only means "not sent").
+    not_null: ClassVar[tuple[str, ...]] = ()
     # Further rules between fields, each stating itself in the model's JSON schema.
     schema_rules: ClassVar[tuple[Callable[[dict[str, Any]], None], ...]] = ()
 

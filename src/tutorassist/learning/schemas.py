@@ -58,6 +58,8 @@ class FeedbackCreate(Strict):
 
 
 class FeedbackUpdate(Strict):
+    not_null = ("body", "visible_to_student")
+
     body: FeedbackBody | None = None
     visible_to_student: StrictBool | None = None
 

@@ -37,6 +37,8 @@ class TopicCreate(Strict):
 class TopicUpdate(Strict):
     """Only the fields sent change. `parent_id: null` moves the topic to the root; `metadata` replaces the whole object."""
 
+    not_null = ("name", "sort_order")
+
     name: str | None = Field(None, min_length=1, max_length=200)
     parent_id: UUID | None = None
     description: str | None = Field(None, max_length=10000)
