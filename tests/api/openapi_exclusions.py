@@ -46,6 +46,8 @@ JUSTIFIED = (
     Refusal(422, "JSON Schema's integer includes 3.0 (a zero fraction); the models use strict integers, which refuse "
                  "it as they refuse true: the schema language cannot state the difference", None,
             "Input should be a valid integer"),
+    Refusal(422, "difficulty_min must not exceed difficulty_max: OpenAPI describes each query parameter on its own "
+                 "and cannot relate two", "difficulty_min", "must not exceed difficulty_max"),
     Refusal(422, "KNOWN GAP: the `tag` query parameter's schema is declared in questions/endpoints.py, which this "
                  "change may not edit; it does not yet say a tag must not be blank", "tag", "tag ",
             "GET /workspaces/{workspace_id}/questions"),
