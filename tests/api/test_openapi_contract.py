@@ -282,3 +282,18 @@ def test_every_attempt_context_the_document_allows_the_contract_accepts(value):
 
     context = value.draw(from_schema({"type": "object"} | contract_schema(AttemptContext)))
     validate_jsonb("attempts", "context_json", json.loads(json.dumps(context)))
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "Ada", "academic_year": True}, "academic_year"),
+    ({"name": "Ada", "academic_year": "2020"}, "academic_year"),
+    ({"name": 7}, "name"),
+    ({"name": "Ada", "settings": {"show_hints": "yes"}}, "settings.show_hints"),
+])
+def test_a_json_value_of_another_type_than_documented_is_refused(people, body, field):
+    """Pydantic's lax mode would coerce these; the document promises the JSON type, so the API holds to it."""
+    tutor = people("Tutor")
+    workspace = tutor.http.post("/workspaces", json={"name": "Types"}).json()["id"]
+    response = tutor.http.post(f"/workspaces/{workspace}/students", json=body)
+    assert field in {e["field"] for e in problem(response, 422)["errors"]}
+    assert tutor.http.get(f"/workspaces/{workspace}/students").json() == []

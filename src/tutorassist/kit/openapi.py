@@ -233,7 +233,8 @@ def _method_not_allowed(request: Request, allowed: list[str]) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """Serve the truthful document at /openapi.json (and /docs), and answer 405 with `Allow`."""
+    """Serve the truthful document at /openapi.json (and /docs), and answer 405 with `Allow`. Call after
+    problems.install: validation errors still go to its handler."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

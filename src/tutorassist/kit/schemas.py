@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 
 def _any_case(word: str) -> str:
@@ -90,6 +91,30 @@ def _state_strict_rules(schema: dict[str, Any], model: type[Strict]) -> None:
         rule(schema)
 
 
+_JSON_KIND = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
+              type(None): "null"}
+
+
+def _json_types(schema: dict[str, Any]) -> set[str] | None:
+    """The JSON types a property's schema allows; None when it does not say plainly (a $ref, an enum, anything)."""
+    if isinstance(schema.get("type"), str):
+        return {schema["type"]}
+    if "anyOf" in schema:
+        types: set[str] = set()
+        for alternative in schema["anyOf"]:
+            alternative_types = _json_types(alternative)
+            if alternative_types is None:
+                return None
+            types |= alternative_types
+        return types
+    return None
+
+
+@functools.cache
+def _documented_json_types(model: type[BaseModel]) -> dict[str, set[str] | None]:
+    return {name: _json_types(prop) for name, prop in model.model_json_schema()["properties"].items()}
+
+
 class Strict(BaseModel):
     """A request body: unknown fields are refused, strings are stripped, NUL characters refused."""
 
@@ -101,6 +126,19 @@ class Strict(BaseModel):
     not_null: ClassVar[tuple[str, ...]] = ()
     # Further rules between fields, each stating itself in the model's JSON schema.
     schema_rules: ClassVar[tuple[Callable[[dict[str, Any]], None], ...]] = ()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_type_as_documented(cls, value: Any, info: ValidationInfo) -> Any:
+        # Pydantic's lax mode would take true or "3" for an integer and "yes" for a boolean; the schema promises
+        # the JSON type, so a JSON value of another type is refused (Python objects from our own code pass).
+        allowed = _documented_json_types(cls).get(info.field_name or "")
+        kind = _JSON_KIND.get(type(value))
+        if allowed is None or kind is None or kind in allowed or (kind == "integer" and "number" in allowed):
+            return value
+        if kind == "number" and "integer" in allowed:
+            return value  # 3.0 is an integer to JSON Schema; pydantic decides on the fraction
+        raise ValueError(f"must be {' or '.join(sorted(allowed))}, not {kind}")
 
     @field_validator("*", mode="after")
     @classmethod
