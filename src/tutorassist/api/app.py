@@ -18,7 +18,7 @@ from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
 from tutorassist.identity.endpoints import router as identity_router
-from tutorassist.kit import problems
+from tutorassist.kit import openapi, problems
 from tutorassist.learning.endpoints import router as learning_router
 from tutorassist.questions.endpoints import router as questions_router
 from tutorassist.questions.materials.endpoints import router as materials_router
@@ -58,6 +58,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
                   description="Question bank, assignments and students for tutors. Errors are application/problem+json.")
     app.state.trusted_proxies = tuple(trusted_proxies)
     problems.install(app)
+    openapi.install(app)
     app.include_router(identity_router)
     app.include_router(programs_router)
     app.include_router(topics_router)

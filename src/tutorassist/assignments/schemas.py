@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, ValidationInfo, field_validator
 
 from tutorassist.identity.contracts import ResolvedSettings
+from tutorassist.identity.schemas import settings_schema
 from tutorassist.kit.schemas import Strict
 
 Status = Literal["draft", "assigned", "in_progress", "completed", "archived"]
@@ -25,8 +26,16 @@ Points = Annotated[float, Field(ge=0.0001, le=1000, allow_inf_nan=False,
 # At most 1000 so that 200 items can never overflow the assignment's max_score (numeric(10, 4)).
 
 
+def _difficulty_range(schema: dict[str, Any]) -> None:
+    # difficulty_max must not be below difficulty_min (defaults 1 and 5): one branch per minimum.
+    schema["anyOf"] = [{"not": {"required": ["difficulty_min"]}}] + [
+        {"properties": {"difficulty_min": {"const": low}, "difficulty_max": {"minimum": low}}} for low in range(1, 6)]
+
+
 class SelectionRule(Strict):
     """Choose questions per student from the active questions of a topic (and its subtopics)."""
+
+    schema_rules = (_difficulty_range,)
 
     topic_id: UUID
     include_subtopics: bool = Field(True, description="Also questions filed under the topic's (non-archived) subtopics")
@@ -49,12 +58,14 @@ class SelectionRule(Strict):
 
 
 class AssignmentCreate(Strict):
+    give_exactly_one_of = ("question_ids", "rule")
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=10000)
     student_profile_ids: list[UUID] = Field(min_length=1, max_length=MAX_STUDENTS,
                                             description="One assignment is created per student (active students only)")
     due_at: AwareDatetime | None = Field(None, description="With a UTC offset; must be in the future")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Assignment-level WorkspaceSettings keys")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Assignment-level WorkspaceSettings keys",
+                                     json_schema_extra=settings_schema("assignment"))
     status: Literal["draft", "assigned"] = "assigned"
     question_ids: list[UUID] | None = Field(None, min_length=1, max_length=MAX_QUESTIONS,
                                             description="Hand-picked active questions, in order (or give `rule`)")
@@ -62,10 +73,12 @@ class AssignmentCreate(Strict):
 
 
 class AssignmentUpdate(Strict):
+    not_null = ("title", "status")
+
     title: str | None = Field(None, min_length=1, max_length=300)
     description: str | None = Field(None, max_length=10000)
     due_at: AwareDatetime | None = Field(None, description="Null clears the due date; otherwise must be in the future")
-    settings: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = Field(None, json_schema_extra=settings_schema("assignment"))
     status: WritableStatus | None = Field(
         None, description="draft, assigned or archived. Setting assigned on a live assignment (in_progress, completed) "
                           "changes nothing: its progress status is derived from attempts")

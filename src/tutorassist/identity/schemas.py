@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
-from tutorassist.kit.schemas import Strict
+from tutorassist.identity.contracts import SettingsLevel, WorkspaceSettings
+from tutorassist.kit.schemas import Strict, contract_schema
 
 Role = Literal["owner", "tutor", "student", "guardian"]
 
@@ -63,9 +65,24 @@ class Me(BaseModel):
     memberships: list[Membership]
 
 
+TIME_ZONES = sorted(available_timezones())
+
+
+def settings_schema(level: SettingsLevel) -> dict[str, Any]:
+    """The JSON schema of the settings a request may set at `level`: keys of other levels only as null (inherit),
+    and max_attempts_per_question 1 or null where allow_retries is false."""
+    schema = contract_schema(WorkspaceSettings)
+    for key, prop in schema["properties"].items():
+        if level not in prop.get("x-levels", []):
+            schema["properties"][key] = {"type": "null", "description": f"{key} is not set at the {level} level"}
+    schema["if"] = {"properties": {"allow_retries": {"const": False}}, "required": ["allow_retries"]}
+    schema["then"] = {"properties": {"max_attempts_per_question": {"enum": [None, 1]}}}
+    return schema
+
+
 class WorkspaceCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = Field("UTC", max_length=64)
+    timezone: str = Field("UTC", max_length=64, json_schema_extra={"enum": TIME_ZONES})
 
     @field_validator("timezone")
     @classmethod
@@ -79,8 +96,9 @@ class WorkspaceCreate(Strict):
 
 class WorkspaceUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
-    timezone: str | None = Field(None, max_length=64)
-    settings: dict[str, Any] | None = Field(None, description="WorkspaceSettings (docs/jsonb-contracts.md)")
+    timezone: str | None = Field(None, max_length=64, json_schema_extra={"enum": [*TIME_ZONES, None]})
+    settings: dict[str, Any] | None = Field(None, description="WorkspaceSettings (docs/jsonb-contracts.md)",
+                                            json_schema_extra=settings_schema("workspace"))
 
     _zone = field_validator("timezone")(WorkspaceCreate._known_zone.__func__)
 
@@ -110,17 +128,20 @@ class StudentCreate(Strict):
     academic_year: int | None = Field(None, ge=1900, le=2200)
     cohort_name: str | None = Field(None, max_length=200)
     notes: str | None = Field(None, max_length=10000)
-    settings: dict[str, Any] = Field(default_factory=dict, description="Student-level WorkspaceSettings keys")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Student-level WorkspaceSettings keys",
+                                     json_schema_extra=settings_schema("student"))
 
 
 class StudentUpdate(Strict):
+    not_null = ("name",)
+
     name: str | None = Field(None, min_length=1, max_length=200)
     email: EmailStr | None = None
     parent_email: EmailStr | None = None
     academic_year: int | None = Field(None, ge=1900, le=2200)
     cohort_name: str | None = Field(None, max_length=200)
     notes: str | None = Field(None, max_length=10000)
-    settings: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = Field(None, json_schema_extra=settings_schema("student"))
     archived: bool | None = None
 
 

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
-from tutorassist.kit.schemas import Strict
+from tutorassist.kit.schemas import Strict, contract_schema
+from tutorassist.learning.contracts import AttemptContext
 from tutorassist.questions.contracts import AnswerType
 
 FlagReason = Literal["incorrect_answer", "unclear_wording", "typo", "rendering_problem", "wrong_topic",
@@ -57,6 +58,8 @@ class FeedbackCreate(Strict):
 
 
 class FeedbackUpdate(Strict):
+    not_null = ("body", "visible_to_student")
+
     body: FeedbackBody | None = None
     visible_to_student: StrictBool | None = None
 
@@ -84,7 +87,8 @@ class AttemptCreate(Strict):
     time_spent_seconds: Annotated[int, Field(ge=0, le=86400)] | None = Field(None, description="Seconds spent")
     hints_viewed_at: Annotated[list[AwareDatetime], Field(max_length=100)] = Field(
         default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed")
-    context: dict[str, Any] = Field(default_factory=dict, description="AttemptContext (docs/jsonb-contracts.md)")
+    context: dict[str, Any] = Field(default_factory=dict, description="AttemptContext (docs/jsonb-contracts.md)",
+                                    json_schema_extra=contract_schema(AttemptContext))
     client_request_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="Idempotency key: a retry with the same key returns the first attempt (200) and records "
                           "nothing new")
@@ -120,6 +124,7 @@ class AttemptOut(BaseModel):
 class PreviewRequest(Strict):
     """Give question_id (its answer type is used) or answer_type."""
 
+    give_any_of = ("question_id", "answer_type")
     question_id: UUID | None = None
     answer_type: AnswerType | None = None
     answer: Annotated[str, Field(max_length=2000)]

@@ -9,8 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from tutorassist.kit.schemas import Strict
-from tutorassist.questions.contracts import AnswerType
+from tutorassist.kit.schemas import Strict, contract_schema, python_stripped
+from tutorassist.questions.contracts import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
+from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType
 
 Status = Literal["draft", "active", "archived"]
 Origin = Literal["manual", "ai_generated", "imported"]
@@ -25,10 +26,14 @@ MAX_REFERENCES = 50
 Difficulty = Annotated[StrictInt, Field(ge=1, le=5, description="1 (easiest) to 5")]
 PromptLatex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX, description="The question, LaTeX-in-Markdown")]
 SolutionLatex = Annotated[str, Field(max_length=MAX_LATEX, description="Worked solution, LaTeX-in-Markdown")]
-Hint = Annotated[str, Field(min_length=1, max_length=5000)]
+Hint = Annotated[str, Field(min_length=1, max_length=5000, json_schema_extra=python_stripped(1, 5000))]
 
 ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
 CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
+
+
+# normalise_tags strips with str.strip(), which also strips the separators \x1c-\x1f.
+TagIn = Annotated[str, Field(json_schema_extra=python_stripped(1, MAX_TAG_LENGTH))]
 
 
 def normalise_tags(values: list[str] | None) -> list[str] | None:
@@ -85,14 +90,39 @@ class _QuestionFields(Strict):
         return _refuse_ai_generated(value)
 
 
+def _spec_of_type(answer_type: str, model: type[BaseModel]) -> dict[str, Any]:
+    spec = contract_schema(model)
+    if answer_type == "inequality":  # its validator demands an inequality sign
+        spec["properties"]["value"]["allOf"] = [{"pattern": INEQUALITY_SIGNS.pattern}]
+    if answer_type == "multiple_choice":  # and exactly one correct choice unless allow_multiple
+        spec["if"] = {"not": {"required": ["allow_multiple"], "properties": {"allow_multiple": {"const": True}}}}
+        spec["then"] = {"properties": {"correct_ids": {"maxItems": 1}}}
+    return {"properties": {"answer_type": {"const": answer_type}, "answer_spec": {"type": "object"} | spec}}
+
+
+def answer_spec_matches_type(schema: dict[str, Any]) -> None:
+    """answer_spec is the AnswerSpec of answer_type: one branch per answer type (docs/jsonb-contracts.md);
+    the branches exclude each other by answer_type, so anyOf says it (and is far easier to generate for than oneOf)."""
+    schema["anyOf"] = [_spec_of_type(t, m) for t, m in zip(ANSWER_TYPES, ANSWER_SPEC_MODELS, strict=True)]
+
+
+def answer_spec_matches_type_when_both_given(schema: dict[str, Any]) -> None:
+    """In an update, when answer_type and answer_spec are both given (one alone is checked against the stored one)."""
+    given = {"required": ["answer_type", "answer_spec"],
+             "properties": {"answer_type": {"not": {"type": "null"}}, "answer_spec": {"not": {"type": "null"}}}}
+    schema["if"] = given
+    schema["then"] = {"anyOf": [_spec_of_type(t, m) for t, m in zip(ANSWER_TYPES, ANSWER_SPEC_MODELS, strict=True)]}
+
+
 class QuestionCreate(_QuestionFields):
+    schema_rules = (answer_spec_matches_type,)
     prompt_latex: PromptLatex
     answer_type: AnswerType
     answer_spec: dict[str, Any] = Field(description=ANSWER_SPEC_DOC)
     hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS, description="Hints in reveal order (LaTeX)")
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty = 3
-    tags: list[str] = Field(default_factory=list, max_length=200,
+    tags: list[TagIn] = Field(default_factory=list, max_length=200,
                             description="Trimmed, lower-cased and deduplicated; at most 30 tags of 50 characters")
     topic_id: UUID | None = Field(None, description="A topic of this workspace")
     program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES, description="study_programs ids")
@@ -105,13 +135,15 @@ class QuestionCreate(_QuestionFields):
 class QuestionUpdate(_QuestionFields):
     """Any subset of the fields; program_ids and grade_level_ids replace the whole set. The origin cannot change."""
 
+    schema_rules = (answer_spec_matches_type_when_both_given,)
+
     prompt_latex: PromptLatex | None = None
     answer_type: AnswerType | None = None
     answer_spec: dict[str, Any] | None = Field(None, description=ANSWER_SPEC_DOC)
     hints: list[Hint] | None = Field(None, max_length=MAX_HINTS)
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty | None = None
-    tags: list[str] | None = Field(None, max_length=200)
+    tags: list[TagIn] | None = Field(None, max_length=200)
     topic_id: UUID | None = None
     program_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
     grade_level_ids: list[UUID] | None = Field(None, max_length=MAX_REFERENCES)
@@ -206,6 +238,8 @@ QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places
 class TransferQuestion(_QuestionFields):
     """One question of an export document; also what an import accepts for each item."""
 
+    schema_rules = (answer_spec_matches_type,)
+
     id: UUID | None = Field(None, description="The question's id where it was exported from; on import, an item whose "
                                               "id is a question of the importing workspace is skipped (not created)")
     topic_id: UUID | None = Field(None, description="Used on import if it is a topic of the importing workspace")
@@ -218,7 +252,7 @@ class TransferQuestion(_QuestionFields):
     hints: list[Hint] = Field(default_factory=list, max_length=MAX_HINTS)
     solution_latex: SolutionLatex | None = None
     difficulty: Difficulty = 3
-    tags: list[str] = Field(default_factory=list, max_length=200)
+    tags: list[TagIn] = Field(default_factory=list, max_length=200)
     program_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
     grade_level_ids: list[UUID] = Field(default_factory=list, max_length=MAX_REFERENCES)
     curriculum: dict[str, Any] = Field(default_factory=dict, description=CURRICULUM_DOC)
