@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from tutorassist.kit.schemas import Strict, contract_schema, python_stripped
-from tutorassist.questions.contracts import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
+from tutorassist.questions.answer_specs import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
 from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType
 
 Status = Literal["draft", "active", "archived"]
