@@ -297,3 +297,12 @@ def test_a_json_value_of_another_type_than_documented_is_refused(people, body, f
     response = tutor.http.post(f"/workspaces/{workspace}/students", json=body)
     assert field in {e["field"] for e in problem(response, 422)["errors"]}
     assert tutor.http.get(f"/workspaces/{workspace}/students").json() == []
+
+
+def test_the_question_update_states_exactly_the_fields_the_service_refuses_as_null():
+    from tutorassist.questions import service
+    from tutorassist.questions.schemas import QuestionUpdate
+
+    assert QuestionUpdate.not_null == service._NOT_NULL
+    properties = QuestionUpdate.model_json_schema()["properties"]
+    assert all('"type": "null"' not in json.dumps(properties[name]) for name in QuestionUpdate.not_null)
