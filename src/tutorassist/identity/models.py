@@ -252,7 +252,7 @@ class AuthSession(Base):
 
 
 class SignInAttempt(Base):
-    """Sign-in attempts, kept briefly to rate-limit failures per account and per address"""
+    """Sign-in attempts that rate-limit failures per account and per address; app.purge_expired_identity_rows() deletes those older than a day when an operator runs it (nothing schedules it yet)"""
 
     __tablename__ = "sign_in_attempts"
     __table_args__ = (

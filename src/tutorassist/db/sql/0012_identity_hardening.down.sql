@@ -88,3 +88,5 @@ COMMENT ON FUNCTION app.accept_invite(text) IS
 -- invite_by_token's and accept_invite's definitions changed above; their grants stay. credentials is new again.
 REVOKE EXECUTE ON FUNCTION app.credentials(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.credentials(text) TO tutorassist_app;
+
+COMMENT ON TABLE sign_in_attempts IS 'Sign-in attempts, kept briefly to rate-limit failures per account and per address';

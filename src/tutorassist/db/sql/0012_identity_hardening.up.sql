@@ -211,3 +211,5 @@ REVOKE EXECUTE ON FUNCTION app.password_parameters(text), app.check_password(tex
   app.replace_password_hash(uuid, text, text), app.purge_expired_identity_rows(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.password_parameters(text), app.check_password(text, text, inet),
   app.replace_password_hash(uuid, text, text), app.purge_expired_identity_rows(interval) TO tutorassist_app;
+
+COMMENT ON TABLE sign_in_attempts IS 'Sign-in attempts that rate-limit failures per account and per address; app.purge_expired_identity_rows() deletes those older than a day when an operator runs it (nothing schedules it yet)';
