@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from tutorassist.api.context import SESSION_COOKIE
 from tutorassist.kit.problems import PROBLEM_JSON, problem_response
 
 Operation = tuple[str, str]  # (METHOD, path template)
@@ -92,12 +91,19 @@ _DESCRIPTIONS = {
 }
 _FASTAPI_DEFAULT_DESCRIPTIONS = {"Validation Error", "Successful Response"}
 
-SECURITY_SCHEMES: dict[str, Any] = {
-    "bearerToken": {"type": "http", "scheme": "bearer",
-                    "description": "The token of POST /auth/signin or /auth/signup (`\"client\": \"api\"`)"},
-    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
-                      "description": "The cookie POST /auth/signin sets for `\"client\": \"browser\"`"},
-}
+
+
+def security_schemes(session_cookie: str) -> dict[str, Any]:
+    """The two ways to be signed in; session_cookie is the name of the cookie browser sign-in sets (the api owns
+    it, and kit imports no api)."""
+    return {
+        "bearerToken": {"type": "http", "scheme": "bearer",
+                        "description": "The token of POST /auth/signin or /auth/signup (`\"client\": \"api\"`)"},
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": session_cookie,
+                          "description": "The cookie POST /auth/signin sets for `\"client\": \"browser\"`"},
+    }
+
+
 SIGNED_IN = [{"bearerToken": []}, {"sessionCookie": []}]
 
 
@@ -164,15 +170,16 @@ def _query_strings_hold_no_nul(operation: dict[str, Any]) -> None:
             _no_nul(parameter.get("schema", {}))
 
 
-def document_problems(document: dict[str, Any]) -> dict[str, Any]:
-    """document (from FastAPI) with security requirements and every problem+json answer of each operation."""
+def document_problems(document: dict[str, Any], session_cookie: str) -> dict[str, Any]:
+    """document (from FastAPI) with security requirements (session_cookie: the browser session cookie's name) and
+    every problem+json answer of each operation."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     # FastAPI's own 422 shape is never what we answer (problems.install reshapes it).
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    components["securitySchemes"] = SECURITY_SCHEMES
+    components["securitySchemes"] = security_schemes(session_cookie)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _HTTP_METHODS:
@@ -232,14 +239,15 @@ def _method_not_allowed(request: Request, allowed: list[str]) -> JSONResponse:
                             headers={"Allow": allow})
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, session_cookie: str) -> None:
     """Serve the truthful document at /openapi.json (and /docs), and answer 405 with `Allow`. Call after
-    problems.install: validation errors still go to its handler."""
+    problems.install: validation errors still go to its handler. session_cookie: the name of the browser session
+    cookie, documented as a way to sign in."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
+            app.openapi_schema = document_problems(generate(), session_cookie)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
