@@ -72,7 +72,6 @@ JUSTIFIED = (
     Refusal(422, "KNOWN GAP: the upload form's title is declared in questions/materials/endpoints.py, which this "
                  "change may not edit; it does not yet say the length counts once stripped", "title",
             "must have 1 to 300 characters", "POST /workspaces/{workspace_id}/materials"),
-    Refusal(410, "the invite was used, revoked or has expired: the state of the invite, not the request"),
 )
 
 

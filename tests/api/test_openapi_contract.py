@@ -64,7 +64,9 @@ def test_the_rules_document_what_each_kind_of_operation_can_answer(document):
     assert {"401", "403", "404", "409", "422", "400"} <= by_operation[("POST", "/workspaces/{workspace_id}/topics")]
     assert "403" not in by_operation[("GET", "/workspaces/{workspace_id}/topics")]  # every member may list topics
     assert "401" not in by_operation[("POST", "/auth/signup")]
-    assert {"404", "409", "410", "422"} <= by_operation[("POST", "/auth/signup")]
+    # an invite token addressed to another email is a 403; a closed or unknown one a 404, never a 410
+    for redeeming in (("POST", "/auth/signup"), ("POST", "/invites/{token}/accept")):
+        assert {"403", "404", "409", "422"} <= by_operation[redeeming] and "410" not in by_operation[redeeming]
     assert {"401", "429"} <= by_operation[("POST", "/auth/signin")]
     assert {"413", "415"} <= by_operation[("POST", "/workspaces/{workspace_id}/materials")]
     assert "404" not in by_operation[("GET", "/me")] and "422" not in by_operation[("GET", "/me")]

@@ -51,7 +51,8 @@ NEVER_CONFLICTING: frozenset[Operation] = frozenset({
     ("POST", "/workspaces/{workspace_id}/answers/preview"),
 })
 
-# Operations that redeem an invite token (the database raises TA410 for a used, revoked or expired one).
+# Operations that redeem an invite token: app.accept_invite raises TA403 when the invite was sent to another email
+# address than the account's (a used, revoked or expired link is a 404 like one that never existed).
 REDEEMS_INVITE: frozenset[Operation] = frozenset({("POST", "/auth/signup"), ("POST", "/invites/{token}/accept")})
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -86,8 +87,11 @@ _DESCRIPTIONS = {
     403: "Your role in the workspace does not allow this",
     404: "No such resource, or not one you can see (a workspace you are not a member of looks the same)",
     409: "Conflicts with the current state: a duplicate, a record still in use, or a change the rules refuse",
-    410: "The invite was already used, revoked or has expired",
     422: "The request is invalid; `errors` names each offending field",
+}
+_INVITE_DESCRIPTIONS = {
+    403: "The invite was sent to another email address: only an account with that address can accept it",
+    404: "No open invite has this token (a used, revoked or expired link looks the same as one that never existed)",
 }
 _FASTAPI_DEFAULT_DESCRIPTIONS = {"Validation Error", "Successful Response"}
 
@@ -120,7 +124,7 @@ def error_statuses(method: str, path: str, declared: set[int], has_input: bool, 
     if (method in WRITES and operation not in NEVER_CONFLICTING) or operation in REDEEMS_INVITE:
         statuses.add(409)
     if operation in REDEEMS_INVITE:
-        statuses.add(410)
+        statuses.add(403)
     if has_input:
         statuses.add(422)
     if has_body:
@@ -128,10 +132,11 @@ def error_statuses(method: str, path: str, declared: set[int], has_input: bool, 
     return {s for s in statuses if 400 <= s < 500}
 
 
-def _problem_response(status: int, existing: dict[str, Any] | None) -> dict[str, Any]:
+def _problem_response(operation: Operation, status: int, existing: dict[str, Any] | None) -> dict[str, Any]:
     description = (existing or {}).get("description")
     if not description or description in _FASTAPI_DEFAULT_DESCRIPTIONS:
-        description = _DESCRIPTIONS.get(status, "The request was refused")
+        described = _INVITE_DESCRIPTIONS if operation in REDEEMS_INVITE else {}
+        description = described.get(status) or _DESCRIPTIONS.get(status, "The request was refused")
     response: dict[str, Any] = {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -194,7 +199,7 @@ def document_problems(document: dict[str, Any], session_cookie: str) -> dict[str
             _query_strings_hold_no_nul(operation)
             statuses = error_statuses(method.upper(), path, declared, has_input, "requestBody" in operation)
             for status in sorted(statuses):
-                responses[str(status)] = _problem_response(status, responses.get(str(status)))
+                responses[str(status)] = _problem_response((method.upper(), path), status, responses.get(str(status)))
             if path == "/healthz" and "503" not in responses:
                 responses["503"] = {"description": "The database is unreachable or not migrated to the newest revision",
                                     "content": {"application/json": {"schema": {"type": "object"}}}}
