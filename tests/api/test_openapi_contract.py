@@ -228,7 +228,10 @@ def test_either_or_fields_are_stated(document):
     schemas = document["components"]["schemas"]
     assert [b["required"] for b in schemas["PreviewRequest"]["anyOf"]] == [["question_id"], ["answer_type"]]
     assert [b["required"] for b in schemas["AssignmentCreate"]["oneOf"]] == [["question_ids"], ["rule"]]
-    assert schemas["ExportDocument"]["required"] == ["format", "questions"]
+    # The import takes back an export: format and questions required, exported_at optional (the export states it).
+    import_body = document["paths"]["/workspaces/{workspace_id}/questions/import"]["post"]["requestBody"]
+    assert import_body["content"]["application/json"]["schema"]["required"] == ["format", "questions"]
+    assert schemas["ExportDocument"]["required"] == ["format", "exported_at", "questions"]
 
 
 # Not stateable in JSON Schema: that correct_ids name ids of the choices, and that choice ids are unique (a relation
