@@ -280,6 +280,27 @@ def test_every_body_a_request_schema_allows_its_model_accepts(model):
     accepted()
 
 
+@pytest.mark.parametrize("score, valid", [
+    ("0.875", True), (0.875, True), ("1.000", True), ("0", True), (1, True), (0, True), (0.5, True),
+    ("", False), (" 0.5", False), ("1e-1", False), (".5", False), ("0.1234", False), (0.1234, False), (1.5, False),
+    ("1.001", False), (-0.001, False), ("abc", False), (True, False),
+])
+def test_the_quality_score_the_document_states_is_exactly_what_the_import_accepts(document, score, valid):
+    from jsonschema import Draft202012Validator
+
+    from tutorassist.questions.schemas import TransferQuestion
+
+    stated = document["components"]["schemas"]["TransferQuestion"]["properties"]["quality_score"]
+    assert Draft202012Validator(stated).is_valid(score) == valid
+    item = {"prompt_latex": "x", "answer_type": "number", "answer_spec": {"type": "number", "value": "2"}}
+    try:
+        TransferQuestion.model_validate(item | {"quality_score": score})
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == valid
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(value=st.data())
 def test_every_attempt_context_the_document_allows_the_contract_accepts(value):

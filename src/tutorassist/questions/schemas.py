@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -232,7 +233,20 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 TopicName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3, description="0 to 1, three decimals")]
+# A quality score is numeric(4, 3) from 0 to 1. Exports write it as text ("0.875", as pydantic dumps a Decimal); an
+# import takes that text or a JSON number. Any text Decimal() parses (" 1e-1", "0.5000") would be more than the
+# document can state, so the text form is the one exports write, and both forms are stated exactly.
+QUALITY_SCORE_TEXT = r"^(?:0(?:\.[0-9]{1,3})?|1(?:\.0{1,3})?)$"
+
+
+def _state_quality_score(schema: dict[str, Any]) -> None:
+    schema.pop("type", None)
+    schema["anyOf"] = [{"type": "number", "minimum": 0, "maximum": 1, "multipleOf": 0.001},
+                       {"type": "string", "pattern": QUALITY_SCORE_TEXT}]
+
+
+QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3, json_schema_extra=_state_quality_score,
+                                        description="0 to 1 with at most three decimals: a number, or text like \"0.875\"")]
 
 
 class TransferQuestion(_QuestionFields):
@@ -269,6 +283,13 @@ class TransferQuestion(_QuestionFields):
     @field_validator("origin", mode="before", check_fields=False)
     @classmethod
     def _origin(cls, value: Any) -> Any:  # exports carry any origin; the import ignores it
+        return value
+
+    @field_validator("quality_score", mode="before")
+    @classmethod
+    def _quality_score_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(QUALITY_SCORE_TEXT, value):
+            raise ValueError('as text, a decimal from 0 to 1 with at most three decimals such as "0.875"')
         return value
 
     @field_validator("topic_path", mode="after")
