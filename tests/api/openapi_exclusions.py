@@ -33,7 +33,22 @@ class Refusal:
                 and self.operation in (None, operation))
 
 
+# The answer checker must grade a spec's own correct answer (questions/spec_check.py), and the answer_spec
+# description says so; which values it understands is its grammar and numeric limits, not a shape. Its reasons:
+CHECKER_REASONS = (
+    "the answer checker does not accept this as an answer: ",  # its verdict on the value is `invalid`
+    "too complex for the answer checker to grade in time",
+    "the answer checker fails on this value",
+    *(f"the {part} " for part in ("value", "element", "equation", "inequality", "interval")),  # "... could not be parsed"
+)
+CHECKER_REFUSALS = tuple(
+    Refusal(422, "the answer checker cannot grade the spec's own correct answer: a rule of its grammar and limits, "
+                 "stated in words in the answer_spec description", "answer_spec", reason)
+    for reason in CHECKER_REASONS
+)
+
 JUSTIFIED = (
+    *CHECKER_REFUSALS,
     Refusal(422, "a cursor is opaque: only the next_cursor values the API issued are cursors", "cursor",
             "not a cursor this API issued"),
     Refusal(422, "an id in the body names a row that does not exist in this workspace: the row is missing, not the "

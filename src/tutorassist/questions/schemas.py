@@ -29,7 +29,14 @@ PromptLatex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX, descripti
 SolutionLatex = Annotated[str, Field(max_length=MAX_LATEX, description="Worked solution, LaTeX-in-Markdown")]
 Hint = Annotated[str, Field(min_length=1, max_length=5000, json_schema_extra=python_stripped(1, 5000))]
 
-ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
+# Whether the checker can grade a value is its grammar and limits, which no JSON Schema pattern states: said in words.
+ANSWER_SPEC_DOC = (
+    "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type. The answer checker must also be able to "
+    "grade the spec's own correct answer (`value`, each of `elements`, `correct_ids`, the first of `accepted_answers`): "
+    "a value it cannot understand or check (a number too large or too small to check, an expression it cannot parse, "
+    "one too complex to grade in time) is refused with 422 naming that part (`answer_spec.value`, "
+    "`answer_spec.elements.2`) and the checker's reason"
+)
 CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
 
 
