@@ -225,6 +225,17 @@ def test_time_zones_are_the_ones_the_validator_knows(document):
         WorkspaceCreate(name="x", timezone="Mars/Olympus_Mons")
 
 
+def test_the_fields_an_update_refuses_as_null_are_stated_not_nullable(document):
+    from tutorassist.questions import service
+    from tutorassist.questions.schemas import QuestionUpdate
+
+    assert set(QuestionUpdate.not_null) == set(service._NOT_NULL)
+    stated = document["components"]["schemas"]["QuestionUpdate"]["properties"]
+    for field in QuestionUpdate.not_null:
+        assert {"type": "null"} not in stated[field].get("anyOf", []) and stated[field].get("type") != "null", field
+    assert {"type": "null"} in stated["topic_id"]["anyOf"]  # null there removes the topic
+
+
 def test_either_or_fields_are_stated(document):
     schemas = document["components"]["schemas"]
     assert [b["required"] for b in schemas["PreviewRequest"]["anyOf"]] == [["question_id"], ["answer_type"]]
