@@ -68,6 +68,9 @@ JUSTIFIED = (
             "GET /workspaces/{workspace_id}/questions"),
     Refusal(422, "KNOWN GAP: as above, for the export's filters", "tag", "tag ",
             "GET /workspaces/{workspace_id}/questions/export"),
+    Refusal(422, "the hint times given twice, as hints_viewed_at and context.hints_viewed_at, must be the same: "
+                 "equality between two values, which JSON Schema cannot state (the description says it)",
+            "context.hints_viewed_at", "differs from hints_viewed_at", "POST /workspaces/{workspace_id}/attempts"),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),

@@ -86,7 +86,9 @@ class AttemptCreate(Strict):
                                                          "its items and the assignment yours")
     time_spent_seconds: Annotated[int, Field(ge=0, le=86400)] | None = Field(None, description="Seconds spent")
     hints_viewed_at: Annotated[list[AwareDatetime], Field(max_length=100)] = Field(
-        default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed")
+        default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed. "
+                                          "context.hints_viewed_at may say it instead; when both are given they must "
+                                          "be the same times (422 otherwise)")
     context: dict[str, Any] = Field(default_factory=dict, description="AttemptContext (docs/jsonb-contracts.md)",
                                     json_schema_extra=contract_schema(AttemptContext))
     client_request_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
