@@ -225,6 +225,13 @@ def test_time_zones_are_the_ones_the_validator_knows(document):
         WorkspaceCreate(name="x", timezone="Mars/Olympus_Mons")
 
 
+def test_text_fields_of_a_form_hold_no_nul_and_its_file_is_bytes(document):
+    form = document["components"]["schemas"]["Body_upload_material_workspaces__workspace_id__materials_post"]
+    assert re.search(form["properties"]["title"]["pattern"], "Notes") and not re.search(
+        form["properties"]["title"]["pattern"], "No\x00tes")
+    assert "pattern" not in form["properties"]["file"]
+
+
 def test_the_fields_an_update_refuses_as_null_are_stated_not_nullable(document):
     from tutorassist.questions import service
     from tutorassist.questions.schemas import QuestionUpdate

@@ -147,7 +147,9 @@ def _problem_response(operation: Operation, status: int, existing: dict[str, Any
 
 
 def _forms_cannot_send_null(document: dict[str, Any], body: dict[str, Any]) -> None:
-    """A form field is a string or absent: `X | None` fields of a multipart body are optional X, never null."""
+    """A form field is a string or absent: `X | None` fields of a multipart body are optional X, never null. Its
+    text fields hold no NUL: refused by the endpoint, or as text PostgreSQL cannot hold (problems maps the driver's
+    refusal to 422); a file part is bytes, not text."""
     schema = body.get("content", {}).get("multipart/form-data", {}).get("schema", {})
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
@@ -155,7 +157,9 @@ def _forms_cannot_send_null(document: dict[str, Any], body: dict[str, Any]) -> N
     for name, prop in schema.get("properties", {}).items():
         alternatives = [a for a in prop.get("anyOf", []) if a != {"type": "null"}]
         if len(alternatives) == 1 and len(prop["anyOf"]) == 2:
-            schema["properties"][name] = {k: v for k, v in prop.items() if k != "anyOf"} | alternatives[0]
+            schema["properties"][name] = prop = {k: v for k, v in prop.items() if k != "anyOf"} | alternatives[0]
+        if not {"contentMediaType", "contentEncoding"} & prop.keys():
+            _no_nul(prop)
 
 
 def _no_nul(schema: dict[str, Any]) -> None:
