@@ -232,6 +232,17 @@ def test_text_fields_of_a_form_hold_no_nul_and_its_file_is_bytes(document):
     assert "pattern" not in form["properties"]["file"]
 
 
+@pytest.mark.parametrize("body, valid", [
+    ({"reason": "other", "comment": "the graph is missing"}, True), ({"reason": "typo"}, True),
+    ({"reason": "typo", "comment": " "}, True), ({"reason": "other"}, False), ({"reason": "other", "comment": None}, False),
+    ({"reason": "other", "comment": " \t"}, False), ({"reason": "other", "comment": ""}, False),
+])
+def test_a_flag_for_another_reason_states_that_it_needs_a_comment(document, body, valid):
+    from jsonschema import Draft202012Validator
+
+    assert Draft202012Validator(document["components"]["schemas"]["FlagCreate"]).is_valid(body) == valid
+
+
 def test_the_fields_an_update_refuses_as_null_are_stated_not_nullable(document):
     from tutorassist.questions import service
     from tutorassist.questions.schemas import QuestionUpdate
