@@ -71,6 +71,8 @@ JUSTIFIED = (
     Refusal(422, "the hint times given twice, as hints_viewed_at and context.hints_viewed_at, must be the same: "
                  "equality between two values, which JSON Schema cannot state (the description says it)",
             "context.hints_viewed_at", "differs from hints_viewed_at", "POST /workspaces/{workspace_id}/attempts"),
+    Refusal(422, "generation_metadata.tokens_used: total must equal input + output, arithmetic between values that "
+                 "JSON Schema cannot state (the contract's description says it)", "tokens_used", "Value error, total ("),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),

@@ -357,6 +357,31 @@ def test_the_quality_score_the_document_states_is_exactly_what_the_import_accept
     assert accepted == valid
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=st.data())
+def test_every_generation_metadata_the_document_allows_the_contract_accepts(value):
+    """Except a tokens_used whose total is not input + output: arithmetic JSON Schema cannot state (named in
+    openapi_exclusions.py)."""
+    from tutorassist.questions.schemas import TransferQuestion
+
+    stated = TransferQuestion.model_json_schema()["properties"]["generation_metadata"]
+    assert len(stated["anyOf"]) == 3  # full, legacy, {}
+    metadata = value.draw(from_schema(stated))
+    try:
+        validate_jsonb("questions", "generation_metadata", json.loads(json.dumps(metadata)))
+    except ValidationError as exc:
+        assert all(e["loc"][-1] == "tokens_used" and e["msg"].startswith("Value error, total (")
+                   for e in exc.errors()), exc
+
+
+def test_generation_metadata_outside_its_contract_is_refused_by_the_document(document):
+    from jsonschema import Draft202012Validator
+
+    stated = document["components"]["schemas"]["TransferQuestion"]["properties"]["generation_metadata"]
+    assert Draft202012Validator(stated).is_valid({})
+    assert not Draft202012Validator(stated).is_valid({"": [False]})
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(value=st.data())
 def test_every_attempt_context_the_document_allows_the_contract_accepts(value):

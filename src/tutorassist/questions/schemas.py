@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, field_validator
 
 from tutorassist.kit.schemas import Strict, contract_schema, python_stripped
 from tutorassist.questions.answer_specs import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
-from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType
+from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType, GenerationMetadataColumn
 
 Status = Literal["draft", "active", "archived"]
 Origin = Literal["manual", "ai_generated", "imported"]
@@ -259,6 +259,17 @@ QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places
                                         description="0 to 1 with at most three decimals: a number, or text like \"0.875\"")]
 
 
+def _generation_metadata_schema() -> dict[str, Any]:
+    """The column's contract (full, legacy or `{}`), which the import validates each item's value against. Its
+    variants exclude each other by their keys, so anyOf says it (and is far easier to generate for than oneOf)."""
+    schema = contract_schema(RootModel[GenerationMetadataColumn])
+    schema["anyOf"] = schema.pop("oneOf")
+    return schema
+
+
+_GENERATION_METADATA_SCHEMA = _generation_metadata_schema()
+
+
 class TransferQuestion(_QuestionFields):
     """One question of an export document; also what an import accepts for each item."""
 
@@ -284,7 +295,8 @@ class TransferQuestion(_QuestionFields):
     origin: Origin | None = Field(None, description="Where it came from; ignored on import (imports are 'imported')")
     quality_score: QualityScore | None = None
     generation_metadata: dict[str, Any] = Field(
-        default_factory=dict, description="QuestionGenerationMetadata (docs/jsonb-contracts.md); {} when not generated")
+        default_factory=dict, description="QuestionGenerationMetadata (docs/jsonb-contracts.md); {} when not generated",
+        json_schema_extra=lambda schema: schema.update(_GENERATION_METADATA_SCHEMA))
     batch_id: UUID | None = Field(None, description="The generation batch (question_batches.id); kept on import only "
                                                     "when that batch exists in the importing workspace")
     batch_custom_id: str | None = Field(None, max_length=200, description="The request's id inside the provider batch; "
