@@ -33,7 +33,22 @@ class Refusal:
                 and self.operation in (None, operation))
 
 
+# The answer checker must grade a spec's own correct answer (questions/spec_check.py), and the answer_spec
+# description says so; which values it understands is its grammar and numeric limits, not a shape. Its reasons:
+CHECKER_REASONS = (
+    "the answer checker does not accept this as an answer: ",  # its verdict on the value is `invalid`
+    "too complex for the answer checker to grade in time",
+    "the answer checker fails on this value",
+    *(f"the {part} " for part in ("value", "element", "equation", "inequality", "interval")),  # "... could not be parsed"
+)
+CHECKER_REFUSALS = tuple(
+    Refusal(422, "the answer checker cannot grade the spec's own correct answer: a rule of its grammar and limits, "
+                 "stated in words in the answer_spec description", "answer_spec", reason)
+    for reason in CHECKER_REASONS
+)
+
 JUSTIFIED = (
+    *CHECKER_REFUSALS,
     Refusal(422, "a cursor is opaque: only the next_cursor values the API issued are cursors", "cursor",
             "not a cursor this API issued"),
     Refusal(422, "an id in the body names a row that does not exist in this workspace: the row is missing, not the "
@@ -53,6 +68,11 @@ JUSTIFIED = (
             "GET /workspaces/{workspace_id}/questions"),
     Refusal(422, "KNOWN GAP: as above, for the export's filters", "tag", "tag ",
             "GET /workspaces/{workspace_id}/questions/export"),
+    Refusal(422, "the hint times given twice, as hints_viewed_at and context.hints_viewed_at, must be the same: "
+                 "equality between two values, which JSON Schema cannot state (the description says it)",
+            "context.hints_viewed_at", "differs from hints_viewed_at", "POST /workspaces/{workspace_id}/attempts"),
+    Refusal(422, "generation_metadata.tokens_used: total must equal input + output, arithmetic between values that "
+                 "JSON Schema cannot state (the contract's description says it)", "tokens_used", "Value error, total ("),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),
@@ -72,7 +92,6 @@ JUSTIFIED = (
     Refusal(422, "KNOWN GAP: the upload form's title is declared in questions/materials/endpoints.py, which this "
                  "change may not edit; it does not yet say the length counts once stripped", "title",
             "must have 1 to 300 characters", "POST /workspaces/{workspace_id}/materials"),
-    Refusal(410, "the invite was used, revoked or has expired: the state of the invite, not the request"),
 )
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, EmailStr, ValidationError
 
 from tests.api.helpers import PROBLEM, problem
+from tests.api.openapi_exclusions import CHECKER_REFUSALS
 from tutorassist.api.app import create_app
 from tutorassist.identity.schemas import TIME_ZONES, WorkspaceCreate, settings_schema
 from tutorassist.kit import openapi
@@ -64,7 +65,9 @@ def test_the_rules_document_what_each_kind_of_operation_can_answer(document):
     assert {"401", "403", "404", "409", "422", "400"} <= by_operation[("POST", "/workspaces/{workspace_id}/topics")]
     assert "403" not in by_operation[("GET", "/workspaces/{workspace_id}/topics")]  # every member may list topics
     assert "401" not in by_operation[("POST", "/auth/signup")]
-    assert {"404", "409", "410", "422"} <= by_operation[("POST", "/auth/signup")]
+    # an invite token addressed to another email is a 403; a closed or unknown one a 404, never a 410
+    for redeeming in (("POST", "/auth/signup"), ("POST", "/invites/{token}/accept")):
+        assert {"403", "404", "409", "422"} <= by_operation[redeeming] and "410" not in by_operation[redeeming]
     assert {"401", "429"} <= by_operation[("POST", "/auth/signin")]
     assert {"413", "415"} <= by_operation[("POST", "/workspaces/{workspace_id}/materials")]
     assert "404" not in by_operation[("GET", "/me")] and "422" not in by_operation[("GET", "/me")]
@@ -222,16 +225,74 @@ def test_time_zones_are_the_ones_the_validator_knows(document):
         WorkspaceCreate(name="x", timezone="Mars/Olympus_Mons")
 
 
+def test_text_fields_of_a_form_hold_no_nul_and_its_file_is_bytes(document):
+    form = document["components"]["schemas"]["Body_upload_material_workspaces__workspace_id__materials_post"]
+    assert re.search(form["properties"]["title"]["pattern"], "Notes") and not re.search(
+        form["properties"]["title"]["pattern"], "No\x00tes")
+    assert "pattern" not in form["properties"]["file"]
+
+
+@pytest.mark.parametrize("body, valid", [
+    ({"reason": "other", "comment": "the graph is missing"}, True), ({"reason": "typo"}, True),
+    ({"reason": "typo", "comment": " "}, True), ({"reason": "other"}, False), ({"reason": "other", "comment": None}, False),
+    ({"reason": "other", "comment": " \t"}, False), ({"reason": "other", "comment": ""}, False),
+])
+def test_a_flag_for_another_reason_states_that_it_needs_a_comment(document, body, valid):
+    from jsonschema import Draft202012Validator
+
+    assert Draft202012Validator(document["components"]["schemas"]["FlagCreate"]).is_valid(body) == valid
+
+
+def test_the_fields_an_update_refuses_as_null_are_stated_not_nullable(document):
+    from tutorassist.questions import service
+    from tutorassist.questions.schemas import QuestionUpdate
+
+    assert set(QuestionUpdate.not_null) == set(service._NOT_NULL)
+    stated = document["components"]["schemas"]["QuestionUpdate"]["properties"]
+    for field in QuestionUpdate.not_null:
+        assert {"type": "null"} not in stated[field].get("anyOf", []) and stated[field].get("type") != "null", field
+    assert {"type": "null"} in stated["topic_id"]["anyOf"]  # null there removes the topic
+
+
 def test_either_or_fields_are_stated(document):
     schemas = document["components"]["schemas"]
     assert [b["required"] for b in schemas["PreviewRequest"]["anyOf"]] == [["question_id"], ["answer_type"]]
     assert [b["required"] for b in schemas["AssignmentCreate"]["oneOf"]] == [["question_ids"], ["rule"]]
-    assert schemas["ExportDocument"]["required"] == ["format", "questions"]
+    # The import takes back an export: format and questions required, exported_at optional (the export states it).
+    import_body = document["paths"]["/workspaces/{workspace_id}/questions/import"]["post"]["requestBody"]
+    assert import_body["content"]["application/json"]["schema"]["required"] == ["format", "questions"]
+    assert schemas["ExportDocument"]["required"] == ["format", "exported_at", "questions"]
 
 
 # Not stateable in JSON Schema: that correct_ids name ids of the choices, and that choice ids are unique (a relation
 # between items); tests/api/openapi_exclusions.py names the same two refusals.
 _CHOICE_RELATIONS = ("correct_ids: ", "choices: ids must be unique")
+
+
+def _documented_refusal(error: dict[str, str]) -> bool:
+    """A relation between choices, or the checker unable to grade the spec's own answer (the answer_spec
+    description states it; the same refusals openapi_exclusions.py lets through over HTTP)."""
+    return (any(c in error["message"] for c in _CHOICE_RELATIONS)
+            or any(r.covers("", 422, error["field"], error["message"]) for r in CHECKER_REFUSALS))
+
+
+def test_the_answer_spec_description_states_the_checker_rule(document):
+    for model in ("QuestionCreate", "QuestionUpdate", "TransferQuestion"):
+        described = document["components"]["schemas"][model]["properties"]["answer_spec"]["description"]
+        assert "answer checker must also be able to grade" in described and "422" in described, model
+
+
+@pytest.mark.parametrize("answer_type, spec, field", [
+    ("number", {"type": "number", "value": "1e999999"}, "answer_spec.value"),
+    ("expression", {"type": "expression", "value": "x+*"}, "answer_spec.value"),
+    ("set", {"type": "set", "elements": ["1", "x+*"]}, "answer_spec.elements.1"),
+])
+def test_a_spec_the_checker_cannot_grade_is_refused_as_documented(answer_type, spec, field):
+    from tutorassist.questions.service import answer_spec_errors
+
+    errors = answer_spec_errors(answer_type, spec)
+    assert [e["field"] for e in errors] == [field]
+    assert all(_documented_refusal(e) for e in errors), errors
 
 
 @pytest.mark.parametrize("branch", range(9))
@@ -246,7 +307,7 @@ def test_every_answer_spec_the_document_allows_for_its_type_is_accepted(branch):
     @given(spec=from_schema(rule["answer_spec"]))
     def accepted(spec):
         errors = answer_spec_errors(answer_type, json.loads(json.dumps(spec)))
-        assert all(any(c in e["message"] for c in _CHOICE_RELATIONS) for e in errors), errors
+        assert all(e["field"].startswith("answer_spec") and _documented_refusal(e) for e in errors), errors
 
     accepted()
 
@@ -273,6 +334,52 @@ def test_every_body_a_request_schema_allows_its_model_accepts(model):
         model.model_validate(json.loads(json.dumps(body)))
 
     accepted()
+
+
+@pytest.mark.parametrize("score, valid", [
+    ("0.875", True), (0.875, True), ("1.000", True), ("0", True), (1, True), (0, True), (0.5, True),
+    ("", False), (" 0.5", False), ("1e-1", False), (".5", False), ("0.1234", False), (0.1234, False), (1.5, False),
+    ("1.001", False), (-0.001, False), ("abc", False), (True, False),
+])
+def test_the_quality_score_the_document_states_is_exactly_what_the_import_accepts(document, score, valid):
+    from jsonschema import Draft202012Validator
+
+    from tutorassist.questions.schemas import TransferQuestion
+
+    stated = document["components"]["schemas"]["TransferQuestion"]["properties"]["quality_score"]
+    assert Draft202012Validator(stated).is_valid(score) == valid
+    item = {"prompt_latex": "x", "answer_type": "number", "answer_spec": {"type": "number", "value": "2"}}
+    try:
+        TransferQuestion.model_validate(item | {"quality_score": score})
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == valid
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=st.data())
+def test_every_generation_metadata_the_document_allows_the_contract_accepts(value):
+    """Except a tokens_used whose total is not input + output: arithmetic JSON Schema cannot state (named in
+    openapi_exclusions.py)."""
+    from tutorassist.questions.schemas import TransferQuestion
+
+    stated = TransferQuestion.model_json_schema()["properties"]["generation_metadata"]
+    assert len(stated["anyOf"]) == 3  # full, legacy, {}
+    metadata = value.draw(from_schema(stated))
+    try:
+        validate_jsonb("questions", "generation_metadata", json.loads(json.dumps(metadata)))
+    except ValidationError as exc:
+        assert all(e["loc"][-1] == "tokens_used" and e["msg"].startswith("Value error, total (")
+                   for e in exc.errors()), exc
+
+
+def test_generation_metadata_outside_its_contract_is_refused_by_the_document(document):
+    from jsonschema import Draft202012Validator
+
+    stated = document["components"]["schemas"]["TransferQuestion"]["properties"]["generation_metadata"]
+    assert Draft202012Validator(stated).is_valid({})
+    assert not Draft202012Validator(stated).is_valid({"": [False]})
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))

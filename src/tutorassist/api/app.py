@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from tutorassist import __version__
 from tutorassist import contracts as _contracts  # noqa: F401  (every domain registers its JSONB contracts)
 from tutorassist.api.clients import Network
+from tutorassist.api.context import SESSION_COOKIE
 from tutorassist.api.csrf import csrf_guard
 from tutorassist.api.logs import install_redaction
 from tutorassist.assignments.endpoints import router as assignments_router
@@ -58,7 +59,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
                   description="Question bank, assignments and students for tutors. Errors are application/problem+json.")
     app.state.trusted_proxies = tuple(trusted_proxies)
     problems.install(app)
-    openapi.install(app)
+    openapi.install(app, session_cookie=SESSION_COOKIE)
     app.include_router(identity_router)
     app.include_router(programs_router)
     app.include_router(topics_router)

@@ -17,7 +17,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from tutorassist.api.context import SESSION_COOKIE
 from tutorassist.kit.problems import PROBLEM_JSON, problem_response
 
 Operation = tuple[str, str]  # (METHOD, path template)
@@ -52,7 +51,8 @@ NEVER_CONFLICTING: frozenset[Operation] = frozenset({
     ("POST", "/workspaces/{workspace_id}/answers/preview"),
 })
 
-# Operations that redeem an invite token (the database raises TA410 for a used, revoked or expired one).
+# Operations that redeem an invite token: app.accept_invite raises TA403 when the invite was sent to another email
+# address than the account's (a used, revoked or expired link is a 404 like one that never existed).
 REDEEMS_INVITE: frozenset[Operation] = frozenset({("POST", "/auth/signup"), ("POST", "/invites/{token}/accept")})
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -87,17 +87,27 @@ _DESCRIPTIONS = {
     403: "Your role in the workspace does not allow this",
     404: "No such resource, or not one you can see (a workspace you are not a member of looks the same)",
     409: "Conflicts with the current state: a duplicate, a record still in use, or a change the rules refuse",
-    410: "The invite was already used, revoked or has expired",
     422: "The request is invalid; `errors` names each offending field",
+}
+_INVITE_DESCRIPTIONS = {
+    403: "The invite was sent to another email address: only an account with that address can accept it",
+    404: "No open invite has this token (a used, revoked or expired link looks the same as one that never existed)",
 }
 _FASTAPI_DEFAULT_DESCRIPTIONS = {"Validation Error", "Successful Response"}
 
-SECURITY_SCHEMES: dict[str, Any] = {
-    "bearerToken": {"type": "http", "scheme": "bearer",
-                    "description": "The token of POST /auth/signin or /auth/signup (`\"client\": \"api\"`)"},
-    "sessionCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
-                      "description": "The cookie POST /auth/signin sets for `\"client\": \"browser\"`"},
-}
+
+
+def security_schemes(session_cookie: str) -> dict[str, Any]:
+    """The two ways to be signed in; session_cookie is the name of the cookie browser sign-in sets (the api owns
+    it, and kit imports no api)."""
+    return {
+        "bearerToken": {"type": "http", "scheme": "bearer",
+                        "description": "The token of POST /auth/signin or /auth/signup (`\"client\": \"api\"`)"},
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": session_cookie,
+                          "description": "The cookie POST /auth/signin sets for `\"client\": \"browser\"`"},
+    }
+
+
 SIGNED_IN = [{"bearerToken": []}, {"sessionCookie": []}]
 
 
@@ -114,7 +124,7 @@ def error_statuses(method: str, path: str, declared: set[int], has_input: bool, 
     if (method in WRITES and operation not in NEVER_CONFLICTING) or operation in REDEEMS_INVITE:
         statuses.add(409)
     if operation in REDEEMS_INVITE:
-        statuses.add(410)
+        statuses.add(403)
     if has_input:
         statuses.add(422)
     if has_body:
@@ -122,10 +132,11 @@ def error_statuses(method: str, path: str, declared: set[int], has_input: bool, 
     return {s for s in statuses if 400 <= s < 500}
 
 
-def _problem_response(status: int, existing: dict[str, Any] | None) -> dict[str, Any]:
+def _problem_response(operation: Operation, status: int, existing: dict[str, Any] | None) -> dict[str, Any]:
     description = (existing or {}).get("description")
     if not description or description in _FASTAPI_DEFAULT_DESCRIPTIONS:
-        description = _DESCRIPTIONS.get(status, "The request was refused")
+        described = _INVITE_DESCRIPTIONS if operation in REDEEMS_INVITE else {}
+        description = described.get(status) or _DESCRIPTIONS.get(status, "The request was refused")
     response: dict[str, Any] = {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
@@ -136,7 +147,9 @@ def _problem_response(status: int, existing: dict[str, Any] | None) -> dict[str,
 
 
 def _forms_cannot_send_null(document: dict[str, Any], body: dict[str, Any]) -> None:
-    """A form field is a string or absent: `X | None` fields of a multipart body are optional X, never null."""
+    """A form field is a string or absent: `X | None` fields of a multipart body are optional X, never null. Its
+    text fields hold no NUL: refused by the endpoint, or as text PostgreSQL cannot hold (problems maps the driver's
+    refusal to 422); a file part is bytes, not text."""
     schema = body.get("content", {}).get("multipart/form-data", {}).get("schema", {})
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
@@ -144,7 +157,9 @@ def _forms_cannot_send_null(document: dict[str, Any], body: dict[str, Any]) -> N
     for name, prop in schema.get("properties", {}).items():
         alternatives = [a for a in prop.get("anyOf", []) if a != {"type": "null"}]
         if len(alternatives) == 1 and len(prop["anyOf"]) == 2:
-            schema["properties"][name] = {k: v for k, v in prop.items() if k != "anyOf"} | alternatives[0]
+            schema["properties"][name] = prop = {k: v for k, v in prop.items() if k != "anyOf"} | alternatives[0]
+        if not {"contentMediaType", "contentEncoding"} & prop.keys():
+            _no_nul(prop)
 
 
 def _no_nul(schema: dict[str, Any]) -> None:
@@ -164,15 +179,16 @@ def _query_strings_hold_no_nul(operation: dict[str, Any]) -> None:
             _no_nul(parameter.get("schema", {}))
 
 
-def document_problems(document: dict[str, Any]) -> dict[str, Any]:
-    """document (from FastAPI) with security requirements and every problem+json answer of each operation."""
+def document_problems(document: dict[str, Any], session_cookie: str) -> dict[str, Any]:
+    """document (from FastAPI) with security requirements (session_cookie: the browser session cookie's name) and
+    every problem+json answer of each operation."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     # FastAPI's own 422 shape is never what we answer (problems.install reshapes it).
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    components["securitySchemes"] = SECURITY_SCHEMES
+    components["securitySchemes"] = security_schemes(session_cookie)
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _HTTP_METHODS:
@@ -187,7 +203,7 @@ def document_problems(document: dict[str, Any]) -> dict[str, Any]:
             _query_strings_hold_no_nul(operation)
             statuses = error_statuses(method.upper(), path, declared, has_input, "requestBody" in operation)
             for status in sorted(statuses):
-                responses[str(status)] = _problem_response(status, responses.get(str(status)))
+                responses[str(status)] = _problem_response((method.upper(), path), status, responses.get(str(status)))
             if path == "/healthz" and "503" not in responses:
                 responses["503"] = {"description": "The database is unreachable or not migrated to the newest revision",
                                     "content": {"application/json": {"schema": {"type": "object"}}}}
@@ -232,14 +248,15 @@ def _method_not_allowed(request: Request, allowed: list[str]) -> JSONResponse:
                             headers={"Allow": allow})
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, session_cookie: str) -> None:
     """Serve the truthful document at /openapi.json (and /docs), and answer 405 with `Allow`. Call after
-    problems.install: validation errors still go to its handler."""
+    problems.install: validation errors still go to its handler. session_cookie: the name of the browser session
+    cookie, documented as a way to sign in."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(generate())
+            app.openapi_schema = document_problems(generate(), session_cookie)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

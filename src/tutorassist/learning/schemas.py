@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
-from tutorassist.kit.schemas import Strict, contract_schema
+from tutorassist.kit.schemas import Strict, contract_schema, stripped_length
 from tutorassist.learning.contracts import AttemptContext
 from tutorassist.questions.contracts import AnswerType
 
@@ -17,11 +17,21 @@ FlagReason = Literal["incorrect_answer", "unclear_wording", "typo", "rendering_p
                      "wrong_difficulty", "duplicate", "other"]
 FlagStatus = Literal["open", "resolved", "dismissed"]
 
-Comment = Annotated[str, Field(max_length=2000)]
+MAX_COMMENT = 2000
+Comment = Annotated[str, Field(max_length=MAX_COMMENT)]
 FeedbackBody = Annotated[str, Field(min_length=1, max_length=10000, description="Markdown with LaTeX")]
 
 
+def _other_needs_a_comment(schema: dict[str, Any]) -> None:
+    """reason `other` needs a comment that is not blank once stripped (service.create_flag)."""
+    schema["if"] = {"required": ["reason"], "properties": {"reason": {"const": "other"}}}
+    schema["then"] = {"required": ["comment"],
+                      "properties": {"comment": {"type": "string", "pattern": stripped_length(1, MAX_COMMENT)}}}
+
+
 class FlagCreate(Strict):
+    schema_rules = (_other_needs_a_comment,)
+
     reason: FlagReason = Field(description="One of the fixed set; `other` needs a comment")
     comment: Comment | None = Field(None, description="What is wrong (required for reason `other`)")
     attempt_id: UUID | None = Field(None, description="The attempt during which the question was flagged: one of your "
@@ -86,7 +96,9 @@ class AttemptCreate(Strict):
                                                          "its items and the assignment yours")
     time_spent_seconds: Annotated[int, Field(ge=0, le=86400)] | None = Field(None, description="Seconds spent")
     hints_viewed_at: Annotated[list[AwareDatetime], Field(max_length=100)] = Field(
-        default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed")
+        default_factory=list, description="When each hint was revealed (with a UTC offset); their count is hints_viewed. "
+                                          "context.hints_viewed_at may say it instead; when both are given they must "
+                                          "be the same times (422 otherwise)")
     context: dict[str, Any] = Field(default_factory=dict, description="AttemptContext (docs/jsonb-contracts.md)",
                                     json_schema_extra=contract_schema(AttemptContext))
     client_request_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictInt, field_validator
 
 from tutorassist.kit.schemas import Strict, contract_schema, python_stripped
 from tutorassist.questions.answer_specs import _INEQUALITY_SIGNS as INEQUALITY_SIGNS
-from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType
+from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES, AnswerType, GenerationMetadataColumn
 
 Status = Literal["draft", "active", "archived"]
 Origin = Literal["manual", "ai_generated", "imported"]
@@ -28,7 +29,14 @@ PromptLatex = Annotated[str, Field(min_length=1, max_length=MAX_LATEX, descripti
 SolutionLatex = Annotated[str, Field(max_length=MAX_LATEX, description="Worked solution, LaTeX-in-Markdown")]
 Hint = Annotated[str, Field(min_length=1, max_length=5000, json_schema_extra=python_stripped(1, 5000))]
 
-ANSWER_SPEC_DOC = "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type"
+# Whether the checker can grade a value is its grammar and limits, which no JSON Schema pattern states: said in words.
+ANSWER_SPEC_DOC = (
+    "AnswerSpec (docs/jsonb-contracts.md); its `type` must equal answer_type. The answer checker must also be able to "
+    "grade the spec's own correct answer (`value`, each of `elements`, `correct_ids`, the first of `accepted_answers`): "
+    "a value it cannot understand or check (a number too large or too small to check, an expression it cannot parse, "
+    "one too complex to grade in time) is refused with 422 naming that part (`answer_spec.value`, "
+    "`answer_spec.elements.2`) and the checker's reason"
+)
 CURRICULUM_DOC = "Curriculum alignment, a JSON object (codes, syllabus references)"
 
 
@@ -138,6 +146,9 @@ class QuestionUpdate(_QuestionFields):
     not_null = ("prompt_latex", "answer_type", "answer_spec", "hints", "difficulty", "tags", "program_ids",
                 "grade_level_ids", "curriculum", "status", "hidden")
     schema_rules = (answer_spec_matches_type_when_both_given,)
+    # The columns these write are NOT NULL: leaving a field out keeps it, null is refused (service.update_question).
+    not_null = ("prompt_latex", "answer_type", "answer_spec", "hints", "difficulty", "tags", "program_ids",
+                "grade_level_ids", "curriculum", "status", "hidden")
 
     prompt_latex: PromptLatex | None = None
     answer_type: AnswerType | None = None
@@ -234,7 +245,31 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 TopicName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3, description="0 to 1, three decimals")]
+# A quality score is numeric(4, 3) from 0 to 1. Exports write it as text ("0.875", as pydantic dumps a Decimal); an
+# import takes that text or a JSON number. Any text Decimal() parses (" 1e-1", "0.5000") would be more than the
+# document can state, so the text form is the one exports write, and both forms are stated exactly.
+QUALITY_SCORE_TEXT = r"^(?:0(?:\.[0-9]{1,3})?|1(?:\.0{1,3})?)$"
+
+
+def _state_quality_score(schema: dict[str, Any]) -> None:
+    schema.pop("type", None)
+    schema["anyOf"] = [{"type": "number", "minimum": 0, "maximum": 1, "multipleOf": 0.001},
+                       {"type": "string", "pattern": QUALITY_SCORE_TEXT}]
+
+
+QualityScore = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3, json_schema_extra=_state_quality_score,
+                                        description="0 to 1 with at most three decimals: a number, or text like \"0.875\"")]
+
+
+def _generation_metadata_schema() -> dict[str, Any]:
+    """The column's contract (full, legacy or `{}`), which the import validates each item's value against. Its
+    variants exclude each other by their keys, so anyOf says it (and is far easier to generate for than oneOf)."""
+    schema = contract_schema(RootModel[GenerationMetadataColumn])
+    schema["anyOf"] = schema.pop("oneOf")
+    return schema
+
+
+_GENERATION_METADATA_SCHEMA = _generation_metadata_schema()
 
 
 class TransferQuestion(_QuestionFields):
@@ -262,7 +297,8 @@ class TransferQuestion(_QuestionFields):
     origin: Origin | None = Field(None, description="Where it came from; ignored on import (imports are 'imported')")
     quality_score: QualityScore | None = None
     generation_metadata: dict[str, Any] = Field(
-        default_factory=dict, description="QuestionGenerationMetadata (docs/jsonb-contracts.md); {} when not generated")
+        default_factory=dict, description="QuestionGenerationMetadata (docs/jsonb-contracts.md); {} when not generated",
+        json_schema_extra=lambda schema: schema.update(_GENERATION_METADATA_SCHEMA))
     batch_id: UUID | None = Field(None, description="The generation batch (question_batches.id); kept on import only "
                                                     "when that batch exists in the importing workspace")
     batch_custom_id: str | None = Field(None, max_length=200, description="The request's id inside the provider batch; "
@@ -271,6 +307,13 @@ class TransferQuestion(_QuestionFields):
     @field_validator("origin", mode="before", check_fields=False)
     @classmethod
     def _origin(cls, value: Any) -> Any:  # exports carry any origin; the import ignores it
+        return value
+
+    @field_validator("quality_score", mode="before")
+    @classmethod
+    def _quality_score_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(QUALITY_SCORE_TEXT, value):
+            raise ValueError('as text, a decimal from 0 to 1 with at most three decimals such as "0.875"')
         return value
 
     @field_validator("topic_path", mode="after")
