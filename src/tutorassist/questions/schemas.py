@@ -143,8 +143,6 @@ class QuestionCreate(_QuestionFields):
 class QuestionUpdate(_QuestionFields):
     """Any subset of the fields; program_ids and grade_level_ids replace the whole set. The origin cannot change."""
 
-    not_null = ("prompt_latex", "answer_type", "answer_spec", "hints", "difficulty", "tags", "program_ids",
-                "grade_level_ids", "curriculum", "status", "hidden")
     schema_rules = (answer_spec_matches_type_when_both_given,)
     # The columns these write are NOT NULL: leaving a field out keeps it, null is refused (service.update_question).
     not_null = ("prompt_latex", "answer_type", "answer_spec", "hints", "difficulty", "tags", "program_ids",
