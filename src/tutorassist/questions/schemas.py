@@ -240,7 +240,7 @@ EXPORT_FORMAT = "tutorassist.questions.v1"
 MAX_IMPORT_QUESTIONS = 5000
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
-TopicName = Annotated[str, Field(min_length=1, max_length=200)]
+TopicName = Annotated[str, Field(min_length=1, max_length=200, json_schema_extra=python_stripped(1, 200))]
 
 
 # A quality score is numeric(4, 3) from 0 to 1. Exports write it as text ("0.875", as pydantic dumps a Decimal); an
