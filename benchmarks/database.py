@@ -99,4 +99,19 @@ def description_of(url: str) -> str | None:
     return row[0][len(MARK) + 2:]
 
 
-__all__ = ["BenchmarkError", "DatabaseError", "description_of", "recreate", "resolve_url", "with_database"]
+__all__ = ["BenchmarkError", "DatabaseError", "description_of", "exit_code", "recreate", "resolve_url", "with_database"]
+
+
+def exit_code(console, action) -> int:  # noqa: ANN001 - rich Console, a callable
+    """Run a command's action: 0, or 2 with one clear line for a failure the user can act on (never a traceback)."""
+    from rich.markup import escape
+
+    try:
+        action()
+    except (BenchmarkError, DatabaseError) as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        return 2
+    except psycopg.Error as exc:
+        console.print(f"[red]database error:[/red] {escape(str(exc).strip())}")
+        return 2
+    return 0

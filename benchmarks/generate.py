@@ -18,15 +18,14 @@ from datetime import time as clock
 
 import psycopg
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from benchmarks.content import templates
-from benchmarks.database import BenchmarkError, recreate, resolve_url
+from benchmarks.database import exit_code, recreate, resolve_url
 from benchmarks.scales import SCALES, Scale, workspace_shares
 from benchmarks.simulate import COLUMNS, PASSWORD, Counts, Workspace
 from tutorassist.db import migrate
-from tutorassist.db.connection import DatabaseError, check_server, connect
+from tutorassist.db.connection import check_server, connect
 from tutorassist.identity.security import hash_password
 
 DEFAULT_SEED = 7
@@ -135,15 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the day the simulated year ends (YYYY-MM-DD; default today, UTC)")
     args = parser.parse_args(argv)
     console = Console()
-    try:
-        generate(SCALES[args.scale], args.database_url, args.seed, args.as_of, console)
-    except (BenchmarkError, DatabaseError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        return 2
-    except psycopg.Error as exc:
-        console.print(f"[red]database error:[/red] {escape(str(exc).strip())}")
-        return 2
-    return 0
+    return exit_code(console, lambda: generate(SCALES[args.scale], args.database_url, args.seed, args.as_of, console))
 
 
 if __name__ == "__main__":

@@ -22,18 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from rich.console import Console
-from rich.markup import escape
 
 from benchmarks import report, submissions
 from benchmarks.capture import Statement, capturing, open_connection, replay, request_sql, tables_written
-from benchmarks.database import BenchmarkError, description_of, resolve_url
+from benchmarks.database import BenchmarkError, description_of, exit_code, resolve_url
 from benchmarks.measure import Latency, api_server, flush_stats_delay, in_process_api, latency, table_stats, timed
 from benchmarks.scales import SCALES, Scale
 from benchmarks.simulate import PASSWORD, owner_email
 from tutorassist.api.app import create_app
-from tutorassist.db.connection import DatabaseError, connect
+from tutorassist.db.connection import connect
 
 DASHBOARD = "/workspaces/{workspace_id}/me/dashboard"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -288,16 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     if (args.iterations is not None and args.iterations < 1) or args.clients < 1 or (args.per_client or 1) < 1:
         console.print("[red]error:[/red] --iterations, --clients and --per-client must be at least 1")
         return 2
-    try:
-        run(SCALES[args.scale], args.database_url, iterations=args.iterations, clients=args.clients,
-            per_client=args.per_client, docs=None if args.no_docs else args.docs, console=console)
-    except (BenchmarkError, DatabaseError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        return 2
-    except psycopg.Error as exc:
-        console.print(f"[red]database error:[/red] {escape(str(exc).strip())}")
-        return 2
-    return 0
+    return exit_code(console, lambda: run(SCALES[args.scale], args.database_url, iterations=args.iterations,
+                                          clients=args.clients, per_client=args.per_client,
+                                          docs=None if args.no_docs else args.docs, console=console))
 
 
 if __name__ == "__main__":
