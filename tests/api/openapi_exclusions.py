@@ -122,4 +122,13 @@ def positive_data_acceptance_but_state(ctx, response, case):
             body = None
         if justification(case.operation.label, response.status_code, body) is not None:
             return None
+        if response.status_code == 422 and _link_from_a_null_field(case):
+            return None
         raise
+
+
+def _link_from_a_null_field(case) -> bool:  # noqa: ANN001 - schemathesis Case
+    """Stateful testing fills a path id from a field of an earlier response; when that field was null (an exported
+    question without a topic) schemathesis sends the text "None", which is no id: the generator's artefact, not a
+    schema-valid request the API refused."""
+    return any(value == "None" for value in (case.path_parameters or {}).values())
