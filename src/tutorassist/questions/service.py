@@ -41,25 +41,26 @@ MAX_ANSWER_SPEC_CHARS = 100_000
 MAX_CURRICULUM_CHARS = 20_000
 MAX_JSON_DEPTH = 20
 
-COLUMNS = """q.id, q.topic_id, q.prompt_latex, q.prompt_text, q.answer_type, q.answer_spec, q.hints_json AS hints,
+_CONTENT = """q.id, q.topic_id, q.prompt_latex, q.prompt_text, q.answer_type, q.answer_spec, q.hints_json AS hints,
   q.solution_latex, q.difficulty, q.tags_json AS tags, q.curriculum_json AS curriculum, q.status, q.origin,
   ARRAY(SELECT p.program_id FROM question_programs p WHERE p.workspace_id = q.workspace_id AND p.question_id = q.id
         ORDER BY p.program_id) AS program_ids,
   ARRAY(SELECT g.grade_level_id FROM question_grade_levels g WHERE g.workspace_id = q.workspace_id
         AND g.question_id = q.id ORDER BY g.grade_level_id) AS grade_level_ids,
   q.quality_score, q.version,
-  coalesce((SELECT sum(s.times_attempted) FROM question_stats s WHERE s.workspace_id = q.workspace_id
+"""
+_COUNTERS = """  coalesce((SELECT sum(s.times_attempted) FROM question_stats s WHERE s.workspace_id = q.workspace_id
             AND s.question_id = q.id), 0)::integer AS times_attempted,
   coalesce((SELECT sum(s.times_correct) FROM question_stats s WHERE s.workspace_id = q.workspace_id
             AND s.question_id = q.id), 0)::integer AS times_correct,
   (SELECT CASE WHEN sum(s.times_timed) > 0 THEN round(sum(s.time_spent_total_seconds)::numeric / sum(s.times_timed), 2) END
    FROM question_stats s WHERE s.workspace_id = q.workspace_id AND s.question_id = q.id) AS avg_time_seconds,
-  q.created_by, q.updated_by, q.created_at, q.updated_at, q.hidden_at"""
-
+"""
 # Students and guardians read no counters (not granted question_stats); their view drops them anyway.
-_LEARNER_COLUMNS = COLUMNS[:COLUMNS.index("  coalesce((SELECT sum(s.times_attempted)")] + \
-    "  0 AS times_attempted, 0 AS times_correct, NULL::numeric AS avg_time_seconds,\n" + \
-    COLUMNS[COLUMNS.index("  q.created_by, q.updated_by"):]
+_NO_COUNTERS = "  0 AS times_attempted, 0 AS times_correct, NULL::numeric AS avg_time_seconds,\n"
+_AUDIT = "  q.created_by, q.updated_by, q.created_at, q.updated_at, q.hidden_at"
+COLUMNS = _CONTENT + _COUNTERS + _AUDIT
+_LEARNER_COLUMNS = _CONTENT + _NO_COUNTERS + _AUDIT
 
 
 def columns(tx: Tx) -> str:
