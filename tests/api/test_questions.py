@@ -228,7 +228,7 @@ def test_answer_specs_and_topic_metadata_are_stored_as_their_contracts_dump_them
 _TOKENS = st.sampled_from(["2", "-0.5", "6.02e23", "1e999999", "1e-400", "x", "y", "+", "*", "^", "(", ")", "[", "]",
                             "{", "}", ",", "=", "<", "\\le", "\\frac{1}{2}", "\\sqrt{x}", "\\infty", "U", "٣", " "])
 _MATH = st.lists(_TOKENS, min_size=1, max_size=6).map("".join)
-_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
                     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=8)
 
 

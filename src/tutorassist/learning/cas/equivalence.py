@@ -211,7 +211,8 @@ def _exactly_equal(a: Any, b: Any, symbols: list) -> bool:
         value = diff.xreplace({s: sp.Rational(p, q) for s, (p, q) in zip(symbols, point)})
         if value.is_Rational and value != 0:
             return False
-    return sp.cancel(sp.together(diff)) == 0
+    # doit(): parsed trees are built unevaluated, and cancel can hand back an unevaluated sum such as -1/2 + 1/2.
+    return sp.cancel(sp.together(diff)).doit() == 0
 
 
 # --------------------------------------------------------------------------------------------- equivalent
