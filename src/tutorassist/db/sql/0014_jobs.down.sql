@@ -1,0 +1,1 @@
+SELECT 1; -- placeholder: reverses 0014_jobs.up.sql

@@ -1,0 +1,1 @@
+SELECT 1; -- placeholder: AI generation: provenance, usage and cost, batches, workspace AI budgets
