@@ -55,7 +55,7 @@ ACCESS: dict[str, Access] = {
     "workspace_members": Access("SIUD", "user_id = :me"),
     "student_profiles": Access("SIUD", "id = :profile"),
     "invite_tokens": Access("SIUD"),
-    "jobs": Access("SIUD"),
+    "jobs": Access("SI"),  # staff ask for jobs (type, payload, priority); only the worker moves them along
     "topics": Access("SIUD", WHOLE_WORKSPACE),
     "source_materials": Access("SIUD"),
     "question_batches": Access("SIUD"),

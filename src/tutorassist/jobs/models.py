@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, desc, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, SmallInteger, desc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +15,7 @@ from tutorassist.db.base import Base
 
 
 class Job(Base):
-    """Record of background jobs a tutor can see (type, status, progress, result, cost); no worker runs them yet"""
+    """Record of background jobs a tutor can see (type, status, progress, result, error, cost, who asked); run by tutorassist workers"""
 
     __tablename__ = "jobs"
     __table_args__ = (
@@ -49,7 +50,7 @@ class Job(Base):
         server_default=text("now()"), comment="Not picked up before this time (retry back-off, scheduling)"
     )
     locked_at: Mapped[datetime | None] = mapped_column(comment="When a worker took the job")
-    locked_by: Mapped[str | None] = mapped_column(comment="Which worker holds the job")
+    locked_by: Mapped[str | None] = mapped_column(comment="Which worker runs the job now (host:pid)")
     openai_batch_id: Mapped[str | None] = mapped_column(
         comment="AI provider batch id for GENERATE_QUESTIONS_BATCH jobs"
     )
@@ -64,3 +65,40 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(
         server_default=text("now()"), comment="When the row was last changed (trigger-maintained)"
     )
+    progress_done: Mapped[int] = mapped_column(
+        server_default=text("0"), comment="Units of work done so far (e.g. questions generated)"
+    )
+    progress_total: Mapped[int | None] = mapped_column(comment="Units of work in the whole job, when known")
+    progress_message: Mapped[str | None] = mapped_column(comment="What the job is doing now, in words")
+    cost_usd: Mapped[Decimal] = mapped_column(
+        Numeric(12, 6), server_default=text("0"), comment="Sum of ai_usage_log.cost_usd of the job (trigger-maintained)"
+    )
+    queue_job_id: Mapped[int | None] = mapped_column(
+        BigInteger, comment="procrastinate_jobs.id of the queue entry that runs this job now"
+    )
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(
+        comment="When a member asked to cancel; a running job stops between two units of work"
+    )
+
+
+class SystemJob(Base):
+    """Runs of periodic platform maintenance (reconcile statistics, refresh views, snapshots, purges); no workspace"""
+
+    __tablename__ = "system_jobs"
+    __table_args__ = (
+        Index("idx_system_jobs_started", desc("started_at")),
+        Index("idx_system_jobs_type", "type", desc("started_at")),
+        {"comment": __doc__},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=text("gen_random_uuid()"), comment="Run id")
+    type: Mapped[str] = mapped_column(comment="Maintenance task, e.g. RECONCILE_STATS, REFRESH_ANALYTICS")
+    status: Mapped[str] = mapped_column(server_default="running", comment="running | succeeded | failed")
+    result_json: Mapped[Any | None] = mapped_column(JSONB, comment="What the run did (counts)")
+    error_text: Mapped[str | None] = mapped_column(comment="Why a failed run failed")
+    queue_job_id: Mapped[int | None] = mapped_column(
+        BigInteger, comment="procrastinate_jobs.id of the periodic queue entry"
+    )
+    worker: Mapped[str | None] = mapped_column(comment="Worker that ran it (host:pid)")
+    started_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the run started")
+    finished_at: Mapped[datetime | None] = mapped_column(comment="When the run ended")
