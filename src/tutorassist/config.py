@@ -45,6 +45,32 @@ class Settings(BaseSettings):
         "X-Forwarded-Proto are believed. Empty: none, the peer is the client.",
     )
 
+    job_concurrency: int = Field(
+        default=4, ge=1, le=64, alias="TUTORASSIST_JOB_CONCURRENCY",
+        description="Jobs one worker runs at once (each in a thread).",
+    )
+    job_heartbeat_seconds: float = Field(
+        default=10.0, gt=0, alias="TUTORASSIST_JOB_HEARTBEAT",
+        description="Seconds between a worker's heartbeats.",
+    )
+    job_stalled_after_seconds: float = Field(
+        default=30.0, gt=0, alias="TUTORASSIST_JOB_STALLED_AFTER",
+        description="Seconds without a heartbeat after which a worker counts as dead and its running jobs are queued "
+        "again (checked every TUTORASSIST_JOB_STALLED_CHECK seconds).",
+    )
+    job_stalled_check_seconds: int = Field(
+        default=10, ge=1, le=59, alias="TUTORASSIST_JOB_STALLED_CHECK",
+        description="Seconds between two looks for jobs of dead workers.",
+    )
+    job_modules: str = Field(
+        default="", alias="TUTORASSIST_JOB_MODULES",
+        description="Comma-separated extra Python modules a worker imports to register job types.",
+    )
+    schedule: str = Field(
+        default="", alias="TUTORASSIST_SCHEDULE",
+        description="Changes to the periodic schedule: `TYPE=cron;TYPE=off`, e.g. `RECONCILE_STATS=*/5 * * * *`.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:

@@ -19,6 +19,7 @@ from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
 from tutorassist.identity.endpoints import router as identity_router
+from tutorassist.jobs.endpoints import router as jobs_router
 from tutorassist.kit import openapi, problems
 from tutorassist.learning.endpoints import router as learning_router
 from tutorassist.questions.endpoints import router as questions_router
@@ -67,6 +68,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
     app.include_router(questions_router)
     app.include_router(assignments_router)
     app.include_router(learning_router)
+    app.include_router(jobs_router)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable or migrations pending"}})
     def healthz() -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import answers, db, programs
+from tutorassist.cli import answers, db, jobs, programs
 
 app = typer.Typer(
     name="tutorassist",
@@ -23,12 +23,18 @@ app = typer.Typer(
         "X-Forwarded-For and X-Forwarded-Proto `serve` believes (default: none).\n\n"
         "TUTORASSIST_CAS_TIMEOUT: seconds one answer check may take before it is stopped (default 1.0).\n\n"
         "TUTORASSIST_CAS_WORKERS, TUTORASSIST_CAS_WAIT: answer-checker processes per server process (default one per "
-        "core) and seconds a check waits for a free one (default 5)."
+        "core) and seconds a check waits for a free one (default 5).\n\n"
+        "TUTORASSIST_JOB_CONCURRENCY: jobs a worker runs at once (default 4). TUTORASSIST_JOB_HEARTBEAT, "
+        "TUTORASSIST_JOB_STALLED_AFTER, TUTORASSIST_JOB_STALLED_CHECK: seconds between a worker's heartbeats (10), "
+        "without one before its jobs are queued again (30), between two looks for such jobs (10).\n\n"
+        "TUTORASSIST_SCHEDULE: changes to the periodic maintenance, `TYPE=cron;TYPE=off` (see docs/jobs.md)."
     ),
 )
 app.add_typer(db.app, name="db")
 app.add_typer(programs.app, name="programs")
 app.add_typer(answers.app, name="answers")
+app.add_typer(jobs.app, name="jobs")
+app.command()(jobs.worker)
 
 
 @app.command()
@@ -38,6 +44,9 @@ def serve(
     with_demo: bool = typer.Option(False, "--demo", help="Fill the demo workspace first (see `tutorassist demo`)."),
     workers: int = typer.Option(0, "--workers", envvar="TUTORASSIST_WORKERS", min=0,
                                 help="Server processes; 0 (the default) starts one per CPU core."),
+    job_worker: bool = typer.Option(True, "--job-worker/--no-job-worker", envvar="TUTORASSIST_SERVE_JOB_WORKER",
+                                    help="Also run a job worker in this process (on by default; turn it off when "
+                                         "`tutorassist worker` runs elsewhere)."),
 ) -> None:
     """Migrate the database, then serve the HTTP API (OpenAPI docs at /docs, health at /healthz)."""
     db.run_up()
@@ -52,6 +61,11 @@ def serve(
     from tutorassist.db.connection import owner_url
 
     processes = workers or os.cpu_count() or 1
+    if job_worker:
+        from tutorassist.config import get_settings
+        from tutorassist.jobs.worker import start_background_worker
+
+        start_background_worker(owner_url(), get_settings())
     # proxy_headers off: the app itself believes X-Forwarded-* only from TUTORASSIST_TRUSTED_PROXIES.
     options = {"host": host, "port": port, "log_level": "info", "log_config": uvicorn_log_config(), "proxy_headers": False}
     if processes == 1:

@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from tutorassist.db.connection import acting
+from tutorassist.db.connection import APP_ROLE, acting
 from tutorassist.jobs.registry import Cancelled, JobFailed
 
 
@@ -35,7 +35,10 @@ class JobContext:
         if self.user_id is None:
             raise JobFailed("the job has no member to act for (the user who asked was deleted)")
         with acting(self.app, self.user_id, self.workspace_id) as conn:
-            if conn.execute(text("SELECT app.staff_workspace()")).scalar() is None:
+            # Students and guardians act as a role that may not even ask the question: read the role first.
+            staff = conn.execute(text("SELECT current_setting('role')")).scalar() == APP_ROLE and conn.execute(
+                text("SELECT app.staff_workspace()")).scalar() is not None
+            if not staff:
                 raise JobFailed("the member who asked for this job is no longer staff of the workspace")
             yield conn
 

@@ -1,4 +1,13 @@
--- Reverses 0014_jobs.up.sql.
+-- Reverses 0014_jobs.up.sql (the queue's schema is dropped after this file, by the revision).
+COMMENT ON FUNCTION app.refresh_analytics_views() IS 'Refreshes every analytics materialized view without blocking readers; run by the operator (nothing schedules it yet)';
+DROP FUNCTION app.take_progress_snapshots(date);
+DROP FUNCTION app.retry_job(uuid, uuid);
+DROP FUNCTION app.cancel_job(uuid, uuid);
+DROP FUNCTION app.may_manage_jobs_of(uuid);
+DROP TRIGGER jobs_requeue ON jobs;
+DROP TRIGGER jobs_queue ON jobs;
+DROP FUNCTION app.queue_job();
+DROP FUNCTION app.queue_job_entry(uuid, uuid, integer, timestamptz);
 DROP TABLE system_jobs;
 REVOKE INSERT (workspace_id, type, payload_json, priority) ON jobs FROM tutorassist_app;
 GRANT INSERT, UPDATE, DELETE ON jobs TO tutorassist_app;

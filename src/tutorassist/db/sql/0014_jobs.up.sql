@@ -74,3 +74,140 @@ COMMENT ON COLUMN system_jobs.queue_job_id IS 'procrastinate_jobs.id of the peri
 COMMENT ON COLUMN system_jobs.worker IS 'Worker that ran it (host:pid)';
 COMMENT ON COLUMN system_jobs.started_at IS 'When the run started';
 COMMENT ON COLUMN system_jobs.finished_at IS 'When the run ended';
+
+-- ================================================================ the queue behind jobs
+-- A jobs row that becomes queued hands itself to procrastinate's queue in the same transaction, so a job is never
+-- recorded without being queued nor queued without its record. The queue entry is locked by the job id: two entries
+-- of one job never run at once.
+CREATE FUNCTION app.queue_job_entry(p_workspace uuid, p_job uuid, p_priority integer, p_run_at timestamptz)
+  RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT (procrastinate.procrastinate_defer_jobs_v1(ARRAY[ROW(
+    'jobs', 'run_job', p_priority, p_job::text, NULL,
+    jsonb_build_object('workspace_id', p_workspace, 'job_id', p_job), greatest(p_run_at, now())
+  )::procrastinate.procrastinate_job_to_defer_v1]))[1]
+$$;
+COMMENT ON FUNCTION app.queue_job_entry(uuid, uuid, integer, timestamptz) IS
+  'Adds a worker queue entry (procrastinate task run_job, locked by the job id) for a job; returns its procrastinate_jobs.id';
+
+CREATE FUNCTION app.queue_job() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  NEW.queue_job_id := app.queue_job_entry(NEW.workspace_id, NEW.id, NEW.priority, NEW.run_after);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION app.queue_job() IS 'Puts a job that becomes queued on the worker queue in the same transaction';
+CREATE TRIGGER jobs_queue BEFORE INSERT ON jobs FOR EACH ROW WHEN (NEW.status = 'queued')
+  EXECUTE FUNCTION app.queue_job();
+CREATE TRIGGER jobs_requeue BEFORE UPDATE OF status ON jobs FOR EACH ROW
+  WHEN (NEW.status = 'queued' AND OLD.status IN ('failed', 'cancelled'))
+  EXECUTE FUNCTION app.queue_job();
+
+-- Callers acting for a member (the API) reach only their staff workspace; the platform (CLI, as schema owner, no
+-- application role) reaches any.
+CREATE FUNCTION app.may_manage_jobs_of(p_workspace uuid) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+  SELECT CASE WHEN current_setting('role') IN ('tutorassist_app', 'tutorassist_learner')
+              THEN p_workspace = app.staff_workspace() ELSE true END
+$$;
+COMMENT ON FUNCTION app.may_manage_jobs_of(uuid) IS 'Whether the caller may cancel or retry jobs of the workspace: its staff, or the platform itself';
+
+CREATE FUNCTION app.cancel_job(p_workspace uuid, p_job uuid) RETURNS text
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_status text;
+  v_queue bigint;
+BEGIN
+  IF NOT app.may_manage_jobs_of(p_workspace) THEN
+    RETURN NULL;
+  END IF;
+  SELECT status, queue_job_id INTO v_status, v_queue FROM jobs WHERE workspace_id = p_workspace AND id = p_job FOR UPDATE;
+  IF v_status IS NULL OR v_status NOT IN ('queued', 'running') THEN
+    RETURN v_status;
+  END IF;
+  -- Waiting in the queue: taken off at once. Running: asked to stop; the worker stops between two units of work.
+  IF v_status = 'queued' AND v_queue IS NOT NULL
+     AND procrastinate.procrastinate_cancel_job_v1(v_queue, false, false) IS NOT NULL THEN
+    UPDATE jobs SET status = 'cancelled', cancel_requested_at = now(), finished_at = now(),
+                    progress_message = 'cancelled before it started'
+      WHERE workspace_id = p_workspace AND id = p_job;
+    RETURN 'cancelled';
+  END IF;
+  UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE workspace_id = p_workspace AND id = p_job;
+  -- A job waiting for its next turn (a snooze or a retry) takes it now and sees the request.
+  UPDATE procrastinate.procrastinate_jobs SET scheduled_at = now() WHERE id = v_queue AND status = 'todo';
+  RETURN 'cancelling';
+END
+$$;
+COMMENT ON FUNCTION app.cancel_job(uuid, uuid) IS
+  'Cancels a queued job at once, or asks a running one to stop; returns the outcome (cancelled, cancelling) or the final status it already had, NULL when there is no such job for the caller';
+
+CREATE FUNCTION app.retry_job(p_workspace uuid, p_job uuid) RETURNS text
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_status text;
+BEGIN
+  IF NOT app.may_manage_jobs_of(p_workspace) THEN
+    RETURN NULL;
+  END IF;
+  SELECT status INTO v_status FROM jobs WHERE workspace_id = p_workspace AND id = p_job FOR UPDATE;
+  IF v_status IS NULL OR v_status NOT IN ('failed', 'cancelled') THEN
+    RETURN v_status;
+  END IF;
+  UPDATE jobs SET status = 'queued', attempts = 0, error_text = NULL, cancel_requested_at = NULL, finished_at = NULL,
+                  started_at = NULL, locked_at = NULL, locked_by = NULL, run_after = now(),
+                  progress_message = 'queued again'
+    WHERE workspace_id = p_workspace AND id = p_job;
+  RETURN 'queued';
+END
+$$;
+COMMENT ON FUNCTION app.retry_job(uuid, uuid) IS
+  'Queues a failed or cancelled job again from the start (its handler skips work already done); returns queued, or the status that prevents it, NULL when there is no such job for the caller';
+
+REVOKE EXECUTE ON FUNCTION app.cancel_job(uuid, uuid), app.retry_job(uuid, uuid), app.queue_job(),
+  app.queue_job_entry(uuid, uuid, integer, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.cancel_job(uuid, uuid), app.retry_job(uuid, uuid) TO tutorassist_app;
+
+-- ================================================================ weekly progress snapshots
+CREATE FUNCTION app.take_progress_snapshots(p_date date DEFAULT current_date) RETURNS integer
+  LANGUAGE sql SET search_path = pg_catalog, public AS $$
+  WITH students AS (
+    SELECT m.workspace_id, m.user_id FROM workspace_members m WHERE m.role = 'student'
+  ), mastery AS (
+    SELECT s.workspace_id, s.student_user_id,
+           sum(s.attempts)::integer AS attempts, sum(s.correct)::integer AS correct,
+           coalesce(array_agg(s.topic_id ORDER BY s.topic_id) FILTER (
+             WHERE s.p_known >= coalesce((t.metadata->>'mastery_threshold')::float8, 0.8)), '{}') AS mastered,
+           coalesce(array_agg(s.topic_id ORDER BY s.topic_id) FILTER (
+             WHERE s.attempts >= 3 AND s.p_known < 0.5 * coalesce((t.metadata->>'mastery_threshold')::float8, 0.8)), '{}') AS struggling
+    FROM student_topic_state s JOIN topics t ON t.workspace_id = s.workspace_id AND t.id = s.topic_id
+    GROUP BY 1, 2
+  ), cards AS (
+    SELECT workspace_id, student_user_id,
+           count(*) FILTER (WHERE due_at < (p_date + 1)::timestamptz)::integer AS due,
+           avg(ease_factor) FILTER (WHERE algorithm = 'sm2') AS ease
+    FROM spaced_repetition GROUP BY 1, 2
+  ), reviews AS (
+    SELECT workspace_id, student_user_id, count(*)::integer AS reviewed
+    FROM review_events WHERE reviewed_at >= (p_date - 6)::timestamptz AND reviewed_at < (p_date + 1)::timestamptz
+    GROUP BY 1, 2
+  ), written AS (
+    INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date, total_questions_attempted,
+      total_correct, accuracy_rate, topics_mastered, topics_struggling, cards_due, cards_reviewed, average_ease, metadata)
+    SELECT st.workspace_id, st.user_id, p_date, coalesce(m.attempts, 0), coalesce(m.correct, 0),
+           round(m.correct::numeric / nullif(m.attempts, 0), 4), coalesce(m.mastered, '{}'), coalesce(m.struggling, '{}'),
+           coalesce(c.due, 0), coalesce(r.reviewed, 0), round(c.ease, 3),
+           jsonb_build_object('source', 'take_progress_snapshots', 'attempts_counted', 'graded')
+    FROM students st
+    LEFT JOIN mastery m ON m.workspace_id = st.workspace_id AND m.student_user_id = st.user_id
+    LEFT JOIN cards c ON c.workspace_id = st.workspace_id AND c.student_user_id = st.user_id
+    LEFT JOIN reviews r ON r.workspace_id = st.workspace_id AND r.student_user_id = st.user_id
+    ON CONFLICT (workspace_id, student_user_id, snapshot_date) DO NOTHING
+    RETURNING 1
+  )
+  SELECT count(*)::integer FROM written
+$$;
+COMMENT ON FUNCTION app.take_progress_snapshots(date) IS
+  'Writes one student_progress_snapshots row per student of every workspace for the date (graded attempts, mastery from student_topic_state, cards, reviews of the 7 days to the date); a second run for the same date writes nothing. The SNAPSHOT_PROGRESS job';
+REVOKE EXECUTE ON FUNCTION app.take_progress_snapshots(date) FROM PUBLIC;
+COMMENT ON FUNCTION app.refresh_analytics_views() IS 'Refreshes every analytics materialized view without blocking readers (the REFRESH_ANALYTICS periodic job)';

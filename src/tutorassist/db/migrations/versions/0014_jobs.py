@@ -5,6 +5,7 @@ Revises: 0013_question_bank_hardening
 """
 
 from tutorassist.db.migrations.sqlfile import run_sql
+from tutorassist.db.migrations.queue_schema import drop_queue_schema, install_queue_schema
 
 revision = "0014_jobs"
 down_revision = "0013_question_bank_hardening"
@@ -13,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    install_queue_schema()
     run_sql("0014_jobs.up.sql")
 
 
 def downgrade() -> None:
     run_sql("0014_jobs.down.sql")
+    drop_queue_schema()
