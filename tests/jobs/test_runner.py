@@ -127,7 +127,7 @@ def test_cancel_a_queued_job_takes_it_off_the_queue(owner, world):
     job_id = ask(owner, world.ws, "TEST_TRIVIAL")
     with world.engines.owner.begin() as conn:
         assert service.cancel(conn, world.ws, job_id) == "cancelled"
-        assert service.cancel(conn, world.ws, job_id) == "cancelled"  # already: says so, changes nothing
+        assert service.cancel(conn, world.ws, job_id) == "refused:cancelled"  # already: says so, changes nothing
     assert queue_entries(owner, job_id) == [("cancelled", True)]
     assert execute(world.engines, world.ws, job_id) == "skipped"
 
@@ -150,7 +150,7 @@ def test_retry_queues_a_failed_job_again(owner, world):
     assert (row["status"], row["attempts"], row["error_text"]) == ("queued", 0, None)
     assert len(queue_entries(owner, job_id)) == 2
     with world.engines.owner.begin() as conn:
-        assert service.retry(conn, world.ws, job_id) == "queued"  # not failed: refused, the status says why
+        assert service.retry(conn, world.ws, job_id) == "refused:queued"  # not failed: refused, the status says why
 
 
 def test_staff_ask_for_jobs_and_read_them_but_never_move_them(owner, world):

@@ -115,10 +115,10 @@ def _act(job_id: UUID, action: str) -> None:
     with engine.begin() as conn:
         row = _job_or_exit(conn, job_id)
         outcome = (service.cancel if action == "cancel" else service.retry)(conn, row["workspace_id"], job_id)
-    if outcome in ("cancelled", "cancelling", "queued"):
+    if not outcome.startswith("refused:"):
         console.print(f"{job_id}: {outcome}")
         return
-    err.print(f"[red]error:[/red] {service._REFUSED[action].format(status=outcome)}")
+    err.print(f"[red]error:[/red] {service.refusal(action, outcome)}")
     raise typer.Exit(1)
 
 

@@ -94,12 +94,16 @@ _REFUSED = {
 }
 
 
+def refusal(action: str, outcome: str) -> str:
+    return _REFUSED[action].format(status=outcome.removeprefix("refused:"))
+
+
 def act(ctx: RequestContext, ws: UUID, job_id: UUID, action: str) -> schemas.JobAction:
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
         outcome = (cancel if action == "cancel" else retry)(tx.conn, ws, job_id)
         if outcome is None:
             raise Problem(404, "Not found", "no such job in this workspace")
-        if outcome not in ("cancelled", "cancelling", "queued"):
-            raise Problem(409, "Conflict", _REFUSED[action].format(status=outcome))
+        if outcome.startswith("refused:"):
+            raise Problem(409, "Conflict", refusal(action, outcome))
         return schemas.JobAction(job=view(find(tx.conn, ws, job_id)), outcome=outcome)

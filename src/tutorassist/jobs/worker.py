@@ -27,16 +27,39 @@ def run_worker(url: str, settings: Settings, concurrency: int | None = None) -> 
     app.run_worker(**worker_options(settings, concurrency))
 
 
-def start_background_worker(url: str, settings: Settings) -> threading.Thread:
+class BackgroundWorker:
     """A worker on a daemon thread of this process (the single-command setup: `serve` runs its own jobs)."""
-    app = queue.build_app(url, settings)
 
-    def run() -> None:
+    def __init__(self, url: str, settings: Settings) -> None:
+        self._app = queue.build_app(url, settings)
+        self._options = worker_options(settings)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self._started = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="tutorassist-worker", daemon=True)
+
+    def start(self) -> BackgroundWorker:
+        self.thread.start()
+        self._started.wait(timeout=30)
+        return self
+
+    def _run(self) -> None:
         async def main() -> None:
-            async with app.open_async():
-                await app.run_worker_async(install_signal_handlers=False, **worker_options(settings))
-        asyncio.run(main())
+            self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+            self._started.set()
+            async with self._app.open_async():
+                await self._app.run_worker_async(install_signal_handlers=False, **self._options)
+        try:
+            asyncio.run(main())
+        except asyncio.CancelledError:
+            pass
 
-    thread = threading.Thread(target=run, name="tutorassist-worker", daemon=True)
-    thread.start()
-    return thread
+    def stop(self, timeout: float = 15.0) -> None:
+        """Finish the jobs in hand and stop."""
+        if self._loop is not None and self._task is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self.thread.join(timeout)
+
+
+def start_background_worker(url: str, settings: Settings) -> BackgroundWorker:
+    return BackgroundWorker(url, settings).start()

@@ -123,7 +123,7 @@ BEGIN
   END IF;
   SELECT status, queue_job_id INTO v_status, v_queue FROM jobs WHERE workspace_id = p_workspace AND id = p_job FOR UPDATE;
   IF v_status IS NULL OR v_status NOT IN ('queued', 'running') THEN
-    RETURN v_status;
+    RETURN 'refused:' || v_status;
   END IF;
   -- Waiting in the queue: taken off at once. Running: asked to stop; the worker stops between two units of work.
   IF v_status = 'queued' AND v_queue IS NOT NULL
@@ -140,7 +140,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION app.cancel_job(uuid, uuid) IS
-  'Cancels a queued job at once, or asks a running one to stop; returns the outcome (cancelled, cancelling) or the final status it already had, NULL when there is no such job for the caller';
+  'Cancels a queued job at once, or asks a running one to stop; returns the outcome (cancelled, cancelling), refused:<status> for a job that already ended, NULL when there is no such job for the caller';
 
 CREATE FUNCTION app.retry_job(p_workspace uuid, p_job uuid) RETURNS text
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
@@ -152,7 +152,7 @@ BEGIN
   END IF;
   SELECT status INTO v_status FROM jobs WHERE workspace_id = p_workspace AND id = p_job FOR UPDATE;
   IF v_status IS NULL OR v_status NOT IN ('failed', 'cancelled') THEN
-    RETURN v_status;
+    RETURN 'refused:' || v_status;
   END IF;
   UPDATE jobs SET status = 'queued', attempts = 0, error_text = NULL, cancel_requested_at = NULL, finished_at = NULL,
                   started_at = NULL, locked_at = NULL, locked_by = NULL, run_after = now(),
@@ -162,7 +162,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION app.retry_job(uuid, uuid) IS
-  'Queues a failed or cancelled job again from the start (its handler skips work already done); returns queued, or the status that prevents it, NULL when there is no such job for the caller';
+  'Queues a failed or cancelled job again from the start (its handler skips work already done); returns queued, refused:<status> for a job neither failed nor cancelled, NULL when there is no such job for the caller';
 
 REVOKE EXECUTE ON FUNCTION app.cancel_job(uuid, uuid), app.retry_job(uuid, uuid), app.queue_job(),
   app.queue_job_entry(uuid, uuid, integer, timestamptz) FROM PUBLIC;
