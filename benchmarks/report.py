@@ -126,10 +126,16 @@ def markdown(result) -> str:  # noqa: ANN001
 
 def write_docs(result, path: Path) -> None:  # noqa: ANN001
     """Replace this scale's section of the file (or append it under '## Benchmarks')."""
-    section = markdown(result)
+    write_section(path, result.scale.name, markdown(result), marked=True)
+
+
+def write_section(path: Path, key: str, section: str, *, marked: bool = False) -> None:
+    """Replace the section between <!-- benchmark:key --> and <!-- /benchmark:key --> (or append it under
+    '## Benchmarks'); `marked`: the section already carries its markers."""
+    if not marked:
+        section = f"<!-- benchmark:{key} -->\n{section.rstrip()}\n<!-- /benchmark:{key} -->\n"
     text = path.read_text() if path.exists() else ""
-    pattern = re.compile(rf"<!-- benchmark:{result.scale.name} -->.*?<!-- /benchmark:{result.scale.name} -->\n",
-                         re.DOTALL)
+    pattern = re.compile(rf"<!-- benchmark:{key} -->.*?<!-- /benchmark:{key} -->\n", re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _m: section, text)
     else:
