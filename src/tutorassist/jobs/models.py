@@ -15,7 +15,7 @@ from tutorassist.db.base import Base
 
 
 class Job(Base):
-    """Record of background jobs a tutor can see (type, status, progress, result, error, cost, who asked); run by tutorassist workers"""
+    """Record of background jobs a tutor can see (type, status, progress, result, error, cost, who asked); run by job workers"""
 
     __tablename__ = "jobs"
     __table_args__ = (

@@ -8,7 +8,7 @@ ALTER TABLE jobs
   ADD COLUMN cost_usd numeric(12, 6) NOT NULL DEFAULT 0 CHECK (cost_usd >= 0),
   ADD COLUMN queue_job_id bigint,
   ADD COLUMN cancel_requested_at timestamptz;
-COMMENT ON TABLE jobs IS 'Record of background jobs a tutor can see (type, status, progress, result, error, cost, who asked); run by tutorassist workers';
+COMMENT ON TABLE jobs IS 'Record of background jobs a tutor can see (type, status, progress, result, error, cost, who asked); run by job workers';
 COMMENT ON COLUMN jobs.progress_done IS 'Units of work done so far (e.g. questions generated)';
 COMMENT ON COLUMN jobs.progress_total IS 'Units of work in the whole job, when known';
 COMMENT ON COLUMN jobs.progress_message IS 'What the job is doing now, in words';
