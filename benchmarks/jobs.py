@@ -35,7 +35,7 @@ from tutorassist.db.connection import connect, libpq_url
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "performance.md"
 DATABASE = "tutorassist_bench_jobs"
-QUEUE_OPTIONS = "-c search_path=procrastinate,pg_catalog"
+QUEUE_OPTIONS = "-c search_path=procrastinate,pg_catalog -c synchronous_commit=off"  # as the worker's connector
 console = Console()
 
 

@@ -6,7 +6,6 @@ import json
 
 import tests.jobs.job_types_for_tests  # noqa: F401  (TEST_* job types, so jobs can be run here)
 from tests.api.helpers import problem
-from tutorassist.db.connection import app_engine, owner_engine
 from tutorassist.jobs.runner import Engines, execute
 
 
@@ -17,12 +16,11 @@ def ask(owner, ws, type_, payload=None, created_by=None, max_attempts=3):
 
 
 def run(db_url, ws, job_id):
-    engines = Engines(owner_engine(db_url), app_engine(db_url))
+    engines = Engines.for_url(db_url)
     try:
         return execute(engines, ws, job_id)
     finally:
-        engines.owner.dispose()
-        engines.app.dispose()
+        engines.dispose()
 
 
 def test_staff_follow_a_job_to_its_end(practice, owner, db_url):

@@ -7,7 +7,6 @@ import pytest
 
 import tests.jobs.job_types_for_tests  # noqa: F401  (registers the TEST_* job types in this process)
 from tests import factories
-from tutorassist.db.connection import app_engine, owner_engine
 from tutorassist.jobs.runner import Engines
 
 
@@ -22,10 +21,9 @@ class JobWorld:
 
 @pytest.fixture
 def engines(db_url):
-    pair = Engines(owner=owner_engine(db_url), app=app_engine(db_url))
-    yield pair
-    pair.owner.dispose()
-    pair.app.dispose()
+    engines = Engines.for_url(db_url)
+    yield engines
+    engines.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from tests.jobs.conftest import ask, job
-from tests.jobs.workers import TUTORASSIST, ROOT, worker_env
+from tests.jobs.workers import ROOT, TUTORASSIST, worker_env
 from tutorassist.jobs.runner import execute
 
 

@@ -85,10 +85,11 @@ def check_server(url: str) -> None:
         raise DatabaseError("this PostgreSQL cannot host TutorAssist:\n  - " + "\n  - ".join(problems))
 
 
-def owner_engine(url: str) -> Engine:
+def owner_engine(url: str, *, pre_ping: bool = True, options: str = "") -> Engine:
+    """Engine of the schema owner (no row-level security). `options`: more `-c name=value` settings."""
     return create_engine(
-        sqlalchemy_url(url), connect_args={"options": f"-c search_path={SEARCH_PATH.replace(' ', '')}"},
-        pool_pre_ping=True,
+        sqlalchemy_url(url), connect_args={"options": f"-c search_path={SEARCH_PATH.replace(' ', '')} {options}".strip()},
+        pool_pre_ping=pre_ping,
     )
 
 

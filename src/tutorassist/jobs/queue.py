@@ -17,7 +17,7 @@ import procrastinate
 from procrastinate import JobContext as QueueContext
 
 from tutorassist.config import Settings
-from tutorassist.db.connection import app_engine, libpq_url, owner_engine
+from tutorassist.db.connection import libpq_url
 from tutorassist.jobs import periodic, runner
 
 log = logging.getLogger("tutorassist.jobs")
@@ -36,14 +36,14 @@ def load_job_types(settings: Settings) -> None:
 def build_app(url: str, settings: Settings) -> procrastinate.App:
     load_job_types(settings)
     connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_url(url), kwargs={"options": "-c search_path=procrastinate,pg_catalog"},
+        conninfo=libpq_url(url), kwargs={"options": "-c search_path=procrastinate,pg_catalog -c synchronous_commit=off"},
         min_size=1, max_size=settings.job_concurrency + 4,
     )
     app = procrastinate.App(connector=connector)
 
     @cache
     def engines() -> runner.Engines:
-        return runner.Engines(owner=owner_engine(url), app=app_engine(url, pool_size=settings.job_concurrency))
+        return runner.Engines.for_url(url, pool_size=settings.job_concurrency)
 
     @app.task(name="run_job", queue=QUEUE, pass_context=True)
     def run_job(context: QueueContext, workspace_id: str, job_id: str) -> str:

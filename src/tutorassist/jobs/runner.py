@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 
+from tutorassist.db.connection import app_engine, owner_engine
 from tutorassist.jobs import registry
 from tutorassist.jobs.context import JobContext
 from tutorassist.jobs.registry import Cancelled, JobFailed, RetryLater, Snooze
@@ -28,8 +29,23 @@ MAX_BACKOFF_SECONDS = 600.0
 
 @dataclass(frozen=True)
 class Engines:
+    """owner: handlers' platform work; app: handlers' work for a member; records: the runner's own claims and
+    finishes, committed without waiting for the disk (synchronous_commit off): a record lost in a server crash only
+    makes the job run again, which handlers must survive anyway, and a job's handful of commits stop costing a flush
+    each."""
+
     owner: Engine
     app: Engine
+    records: Engine
+
+    @classmethod
+    def for_url(cls, url: str, pool_size: int = 5) -> Engines:
+        return cls(owner=owner_engine(url, pre_ping=False), app=app_engine(url, pool_size=pool_size),
+                   records=owner_engine(url, pre_ping=False, options="-c synchronous_commit=off"))
+
+    def dispose(self) -> None:
+        for engine in (self.owner, self.app, self.records):
+            engine.dispose()
 
 
 _CLAIM = text("""
@@ -63,7 +79,7 @@ def backoff(attempt: int) -> float:
 def execute(engines: Engines, workspace_id: UUID, job_id: UUID, queue_job_id: int | None = None) -> str:
     """Runs the job once; returns what became of it (succeeded, failed, cancelled, retrying, snoozed, skipped)."""
     keys = {"ws": workspace_id, "id": job_id}
-    with engines.owner.begin() as conn:
+    with engines.records.begin() as conn:
         row = conn.execute(_CLAIM, {**keys, "worker": WORKER_NAME, "queue_job": queue_job_id}).mappings().first()
     if row is None:
         return "skipped"  # ended (or was cancelled) before this run: nothing to do, nothing to repeat
@@ -94,7 +110,7 @@ def execute(engines: Engines, workspace_id: UUID, job_id: UUID, queue_job_id: in
 
 def _finish(engines: Engines, keys: dict, status: str, *, result: Any = None, error: str | None = None,
             message: str | None = None) -> str:
-    with engines.owner.begin() as conn:
+    with engines.records.begin() as conn:
         conn.execute(_FINISH, {**keys, "status": status, "error": error, "message": message or error,
                                "result": None if result is None else json.loads(json.dumps(result, default=str))})
     return status
@@ -102,7 +118,7 @@ def _finish(engines: Engines, keys: dict, status: str, *, result: Any = None, er
 
 def _again(engines: Engines, keys: dict, status: str, seconds: float, *, message: str, error: str | None = None,
            refund: bool = False) -> str:
-    with engines.owner.begin() as conn:
+    with engines.records.begin() as conn:
         conn.execute(_AGAIN, {**keys, "status": status, "seconds": max(float(seconds), 0.0), "error": error,
                               "message": message, "refund": refund})
     return "retrying"

@@ -4,8 +4,8 @@ Revision ID: 0014_jobs
 Revises: 0013_question_bank_hardening
 """
 
-from tutorassist.db.migrations.sqlfile import run_sql
 from tutorassist.db.migrations.queue_schema import drop_queue_schema, install_queue_schema
+from tutorassist.db.migrations.sqlfile import run_sql
 
 revision = "0014_jobs"
 down_revision = "0013_question_bank_hardening"
