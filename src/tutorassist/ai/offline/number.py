@@ -138,7 +138,7 @@ TEMPLATES = [
     Template("fraction_arithmetic", "Fraction arithmetic", ("fraction", "rational number", "number", "arithmetic"),
              (1, 2, 3, 4), fraction_arithmetic, "proper fractions; + or − with a common denominator (1) or not (2), "
              "× or ÷ (3), three fractions with precedence (4); never a zero result"),
-    Template("percentage_of_amount", "Percentage of an amount", ("percent", "number"), (1, 2, 3),
+    Template("percentage_of_amount", "Percentage of an amount", ("percent", "amount", "number"), (1, 2, 3),
              percentage_of_amount, "friendly percentages (1), any whole percentage (2), decimal percentages (3)"),
     Template("percentage_change", "Percentage change", ("percentage change", "percent", "number"), (2, 3, 4),
              percentage_change, "the original price and the percentage: an increase (2), a decrease (3), "

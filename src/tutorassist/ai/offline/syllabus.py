@@ -48,7 +48,7 @@ _CATALOGUE = [
 _TEMPLATE_LEVEL = {"quadratic_formula": 3}
 """Templates of a topic that start later than the topic itself."""
 
-_GRADE_WORDS = {"foundation": 2, "higher": 3, "sl": 4, "hl": 5, "y12": 4, "y13": 5, "as": 4}
+_GRADE_WORDS = {"hl": 5, "sl": 4, "y13": 5, "y12": 4, "as": 4, "higher": 3, "foundation": 2}
 
 
 def _level_of_number(number: int, uk_year: bool) -> int:
@@ -62,8 +62,8 @@ def level(program: str, grade: str) -> int:
     """The level (1..5) of a program and grade; the middle level 3 when neither says anything."""
     program_text, grade_text = (program or "").lower(), (grade or "").lower()
     words = re.findall(r"[a-z0-9]+", grade_text)
-    for word in words:
-        if word in _GRADE_WORDS:
+    for word in _GRADE_WORDS:  # in order: `Higher Level (HL)` is IB HL, not the GCSE Higher tier
+        if word in words:
             return _GRADE_WORDS[word]
     number = re.search(r"\d+", grade_text)
     if number:
