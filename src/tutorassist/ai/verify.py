@@ -450,9 +450,9 @@ def _recompute(check: dict, spec: dict) -> dict[str, Any]:
     equations = [_value(node[1][0], "the CAS check") - _value(node[1][1], "the CAS check") for node in nodes]
     if len(equations) == 1 and len(symbols) == 1:
         solutions = sp.solveset(equations[0], symbols[0], domain=sp.S.Reals)
-        if not isinstance(solutions, sp.FiniteSet):
+        if solutions != sp.S.EmptySet and not isinstance(solutions, sp.FiniteSet):
             raise _NotComputable("the equation has no finite set of real solutions in closed form")
-        computed = sorted(solutions, key=sp.default_sort_key)
+        computed = sorted(solutions, key=sp.default_sort_key) if solutions != sp.S.EmptySet else []
         stated = _stated_values(spec, variables)
         missing = [c for c in computed if not any(_same(s, c) for s in stated)]
         extra = [s for s in stated if not any(_same(s, c) for c in computed)]
