@@ -67,7 +67,7 @@ def derivative_product_rule(rng: random.Random, difficulty: int) -> QuestionCand
 TEMPLATES = [
     Template("derivative_polynomial", "Differentiating polynomials",
              ("derivative", "differentiat", "power rule", "calculus", "gradient"), (1, 2, 3), derivative_polynomial,
-             "the coefficients and powers: one power and a linear term (1), a cubic-or-higher polynomial (2), "
+             "the coefficients and powers: one power and a linear term (1), four terms up to x⁶ (2), "
              "with a negative or fractional power (3)"),
     Template("derivative_chain_rule", "The chain rule", ("chain rule", "derivative", "differentiat", "calculus"),
              (3, 4, 5), derivative_chain_rule, "(ax + b)^n (3); e, sin, cos or ln of ax + b (4); √ or e of a "
