@@ -345,7 +345,10 @@ def _stated_values(spec: dict, variables: list[str]) -> list[Any]:
 
     kind = spec["type"]
     if kind == "number":
-        return [sp.Rational(spec["value"])]
+        from fractions import Fraction
+
+        exact = Fraction(spec["value"])  # the contract allows only decimal strings here
+        return [sp.Rational(exact.numerator, exact.denominator)]
     if kind == "expression":
         from tutorassist.learning.cas.expressions import parse_expression
 
