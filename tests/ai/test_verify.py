@@ -119,6 +119,8 @@ RIGHT = [
                       "evaluate", "1/2 + 1/3", ())),
     ("derivative", cand("Differentiate $\\sin(x^2)$.", {"type": "expression", "value": "2x\\cos(x^2)",
                                                        "variables": ["x"]}, "differentiate", "sin(x^2)")),
+    ("Greek variable", cand("Differentiate $\\sin\\theta$.", {"type": "expression", "value": "\\cos(\\theta)"},
+                            "differentiate", "\\sin(\\theta)", ("\\theta",))),
     ("derivative without variables", cand("Differentiate.", {"type": "expression", "value": "3t^2"},
                                           "differentiate", "t^3", ())),
     ("choice", cand("What is $2 + 2$?", {"type": "multiple_choice", "correct_ids": ["a"],

@@ -132,7 +132,8 @@ def _known_commands() -> set[str]:
              "varnothing", "lVert", "rVert", "lbrack", "rbrack", "cr", "nonumber", "notag", "triangleq", "cong",
              "simeq", "ll", "gg", "uparrow", "downarrow", "mapsto", "longrightarrow", "Longrightarrow", "pounds",
              "euro", "dollar", "S", "P", "bullet", "star", "ast", "ominus", "oplus", "otimes", "wedge", "vee", "top",
-             "bot", "emph", "operatorname"}
+             "bot", "emph", "operatorname", "choose", "vdots", "ddots", "because", "therefore", "square",
+             "leqslant", "geqslant", "iint", "iiint", "gets", "cline", "textdegree"}
     return (set(latex.GREEK) | set(latex.SYMBOLS) | latex.SPACES | latex.KEEP_ARGUMENT | latex.DROP_ARGUMENT
             | latex.FRACTIONS | latex.BINOMIALS | functions | other
             | {"var" + g for g in ("epsilon", "theta", "pi", "rho", "sigma", "phi")})
@@ -287,7 +288,7 @@ def _recompute_limited(check: dict, spec: dict, timeout: float | None) -> tuple[
     except limits.TooComplex:
         return False, "the CAS check is too complex to compute"
     if result.get("fault"):
-        log.error("CAS recomputation fault on %r: %s", check, result["fault"])
+        log.warning("CAS recomputation fault on %r: %s", check, result["fault"])
     return result.get("verified"), result.get("reason")
 
 
@@ -415,6 +416,7 @@ def _recompute(check: dict, spec: dict) -> dict[str, Any]:
     from tutorassist.questions.spec_check import own_answer
 
     kind, text, variables = check["kind"], check["expression"], list(check.get("variables") or [])
+    variables = [name.lstrip("\\") for name in variables]  # `\theta` is the parser's symbol `theta`
     parts = [p.strip() for p in parsing.split_top_level(text, ";") if p.strip()]
     if not parts:
         raise _Unusable("the CAS check has no expression")
