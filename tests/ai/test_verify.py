@@ -5,6 +5,7 @@ process under a time limit and the worker recovers after a timeout."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -146,13 +147,32 @@ def test_what_the_cas_cannot_compute_is_not_verified_but_not_refused(item: dict)
     assert result.checks == {"latex_valid": True, "answer_parseable": True, "answer_verified": None}
 
 
+def _verification_workers() -> set[int]:
+    """Pids of this process's children running the verification worker (Linux /proc)."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if parent == os.getpid() and b"tutorassist.ai.verify" in cmdline.read():
+                    found.add(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 def test_a_slow_recomputation_times_out_and_the_worker_recovers() -> None:
     slow = cand("Solve it.", {"type": "set", "elements": ["1"]}, "solve",
                 "x^9 - 7x^7 + 3x^6 - 11x^5 + 2x^3 - 5x^2 + 13x - 17 = 0")
+    assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")).ok
+    (before,) = _verification_workers()  # the recomputation ran in a worker process, not in this one
     result = verify_candidate(slow, timeout=0.01)
     assert result.ok is False and result.checks["answer_verified"] is None
     assert "could not be recomputed within 0.01 s" in result.reason
+    assert _verification_workers() == set()  # killed
     assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")).ok
+    assert len(_verification_workers() - {before}) == 1  # replaced
 
 
 @pytest.mark.parametrize("garbage", [None, 3, "text", [], {}, {"prompt_latex": 3},
