@@ -61,7 +61,7 @@ def factorise_quadratic(rng: random.Random, difficulty: int) -> QuestionCandidat
         a = rng.choice([2, 3, 5])
         b = rng.choice([k for k in range(-7, 8) if k != 0 and k % a != 0])
         expr = (a * x + b) * (x - r1)
-        hints = [f"Split the middle term using two numbers that multiply to $a \\times c$.", "Factorise in pairs."]
+        hints = ["Split the middle term using two numbers that multiply to $a \\times c$.", "Factorise in pairs."]
     else:
         k = rng.choice([2, 3, 4, 5, -2, -3])
         expr = k * (x - r1) * (x - r2)

@@ -124,7 +124,7 @@ def reverse_percentage(rng: random.Random, difficulty: int) -> QuestionCandidate
     return candidate(
         prompt=f"A price was {' and then '.join(words)}. It is now ${_money(final)}$. What was the original price?",
         spec={"type": "number", "value": decimal_text(value)},
-        hints=[f"Each change multiplies the price: " + ", ".join(f"$\\times {m}$" for m in multipliers) + ".",
+        hints=["Each change multiplies the price: " + ", ".join(f"$\\times {m}$" for m in multipliers) + ".",
                "Undo the changes: divide the new price by the multiplier" + ("s." if len(changes) > 1 else ".")],
         solution=f"${_money(final)} \\div " + " \\div ".join(multipliers) + f" = {decimal_text(value)}$",
         difficulty=difficulty, tags=["number", "percentages", "reverse-percentage"],
