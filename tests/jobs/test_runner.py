@@ -187,3 +187,12 @@ def test_ai_usage_cost_adds_up_on_the_job(owner, world):
     assert str(job(owner, job_id)["cost_usd"]) == "0.001750"
     owner.execute("DELETE FROM ai_usage_log WHERE job_id = %s AND cost_usd = 0.00025", (job_id,))
     assert str(job(owner, job_id)["cost_usd"]) == "0.001500"
+
+
+def test_the_queue_and_the_maintenance_record_are_the_platforms_alone(world):
+    for user in (world.tutor, world.student):
+        for sql in ("SELECT count(*) FROM procrastinate.procrastinate_jobs", "SELECT count(*) FROM system_jobs",
+                    "SELECT app.queue_job_entry(app.staff_workspace(), gen_random_uuid(), 0, now())"):
+            with pytest.raises(Exception, match="permission denied"):
+                with acting(world.engines.app, user, world.ws) as conn:
+                    conn.execute(text(sql))
