@@ -6,6 +6,8 @@ checker's worker pool under a time limit and the worker is replaced after a time
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -153,6 +155,7 @@ def test_a_slow_recomputation_times_out_and_the_checkers_worker_is_replaced(monk
     process): a slow one is killed at the limit, its replacement takes the slot, and the next candidate is verified
     in it."""
     monkeypatch.delenv("TUTORASSIST_CAS_INLINE", raising=False)
+    monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 30.0)  # only the slow call is meant to run out of time
     pool = limits.WorkerPool(size=1, wait=30)
     monkeypatch.setattr(limits, "POOL", pool)
     others = set(limits.live_worker_pids())  # workers of the process-wide pool, left by earlier tests
@@ -189,13 +192,39 @@ def _processes_running(module: bytes) -> set[int]:
     return found
 
 
+def test_a_recomputation_that_finds_every_checker_worker_busy_says_so(monkeypatch) -> None:
+    """A multiple-choice spec is checked in-process, so only the recomputation needs the pool; while a slow call
+    holds the only worker past the wait, the candidate is not verified and the reason says to try again."""
+    monkeypatch.delenv("TUTORASSIST_CAS_INLINE", raising=False)
+    pool = limits.WorkerPool(size=1, wait=0.2)
+    monkeypatch.setattr(limits, "POOL", pool)
+    pool.warm()
+    slow = ({"kind": "solve", "expression": "(x+1)^300 = (x+2)^299", "variables": ["x"]},  # minutes of sympy
+            {"type": "set", "elements": ["1"]})
+    holder = threading.Thread(target=lambda: pytest.raises(limits.Timeout, pool.run, "recompute_payload", slow, 3.0))
+    choice = cand("What is $2 + 2$?", {"type": "multiple_choice", "correct_ids": ["a"],
+                                      "choices": [{"id": "a", "latex": "$4$"}, {"id": "b", "latex": "$5$"}]},
+                  "evaluate", "2+2", ())
+    try:
+        holder.start()
+        time.sleep(0.3)
+        result = verify_candidate(choice)
+        assert result.ok is False and result.checks["answer_verified"] is None
+        assert result.reason == "the answer could not be recomputed now (the CAS is busy); try again"
+        holder.join(30)
+        assert verify_candidate(choice, timeout=30).ok  # the slow call's replacement serves again
+    finally:
+        pool.shutdown()
+
+
 def test_the_recomputation_runs_in_process_with_the_inline_switch(monkeypatch) -> None:
     monkeypatch.setenv("TUTORASSIST_CAS_INLINE", "1")
+    monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 30.0)  # the first in-process check pays the sympy import
     pool = limits.WorkerPool(size=1, wait=30)
     monkeypatch.setattr(limits, "POOL", pool)
     others = set(limits.live_worker_pids())
     try:
-        assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")).ok
+        assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7"), timeout=30).ok
         wrong = verify_candidate(cand("Solve $2x + 3 = 7$.", {**EQ, "value": "x = 3"}, "solve", "2x+3=7"))
         assert wrong.reason == "the stated answer x = 3 does not solve 2x+3=7 (x = 2)"
         assert set(limits.live_worker_pids()) == others  # no worker was started
