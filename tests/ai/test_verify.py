@@ -1,11 +1,13 @@
 """verify_candidate: what the generation pipeline asks of every candidate. Deliberately wrong candidates (wrong root,
 wrong derivative, wrong value, unparseable spec or CAS check, bad LaTeX) are refused with a reason in words; right
-ones in every answer shape are accepted; garbage never raises (property tests); the recomputation runs in a worker
-process under a time limit and the worker recovers after a timeout."""
+ones in every answer shape are accepted; garbage never raises (property tests); the recomputation runs in the answer
+checker's worker pool under a time limit and the worker is replaced after a timeout."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 from tutorassist.ai.candidate import QuestionCandidate
 from tutorassist.ai.verify import Verification, latex_problem, verify_candidate
 from tutorassist.demo.content import QUESTIONS
+from tutorassist.learning.cas import limits
 
 
 def cand(prompt: str, spec: dict, kind: str | None = None, expression: str = "", variables: tuple = ("x",),
@@ -147,32 +150,86 @@ def test_what_the_cas_cannot_compute_is_not_verified_but_not_refused(item: dict)
     assert result.checks == {"latex_valid": True, "answer_parseable": True, "answer_verified": None}
 
 
-def _verification_workers() -> set[int]:
-    """Pids of this process's children running the verification worker (Linux /proc)."""
+def test_a_slow_recomputation_times_out_and_the_checkers_worker_is_replaced(monkeypatch) -> None:
+    """The recomputation runs in the answer checker's own pool (one worker here, so every call meets the same
+    process): a slow one is killed at the limit, its replacement takes the slot, and the next candidate is verified
+    in it."""
+    monkeypatch.delenv("TUTORASSIST_CAS_INLINE", raising=False)
+    monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 30.0)  # only the slow call is meant to run out of time
+    pool = limits.WorkerPool(size=1, wait=30)
+    monkeypatch.setattr(limits, "POOL", pool)
+    others = set(limits.live_worker_pids())  # workers of the process-wide pool, left by earlier tests
+    slow = cand("Solve it.", {"type": "set", "elements": ["1"]}, "solve",
+                "x^9 - 7x^7 + 3x^6 - 11x^5 + 2x^3 - 5x^2 + 13x - 17 = 0")
+    right = cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")
+    try:
+        assert verify_candidate(right).ok
+        (before,) = set(limits.live_worker_pids()) - others  # spec check and recomputation: one checker worker
+        result = verify_candidate(slow, timeout=0.01)
+        assert result.ok is False and result.checks["answer_verified"] is None
+        assert "could not be recomputed within 0.01 s" in result.reason
+        (replacement,) = set(limits.live_worker_pids()) - others  # killed, and replaced in its slot
+        assert replacement != before
+        assert verify_candidate(right).ok
+        assert set(limits.live_worker_pids()) - others == {replacement}  # the next call ran in the replacement
+        assert not _processes_running(b"tutorassist.ai.verify")  # no worker of its own any more
+    finally:
+        pool.shutdown()
+
+
+def _processes_running(module: bytes) -> set[int]:
+    """Pids of this process's children whose command line names `module` (Linux /proc)."""
     found = set()
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/stat", "rb") as stat:
                 parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
             with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                if parent == os.getpid() and b"tutorassist.ai.verify" in cmdline.read():
+                if parent == os.getpid() and module in cmdline.read():
                     found.add(int(entry))
         except (OSError, IndexError, ValueError):
             continue
     return found
 
 
-def test_a_slow_recomputation_times_out_and_the_worker_recovers() -> None:
-    slow = cand("Solve it.", {"type": "set", "elements": ["1"]}, "solve",
-                "x^9 - 7x^7 + 3x^6 - 11x^5 + 2x^3 - 5x^2 + 13x - 17 = 0")
-    assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")).ok
-    (before,) = _verification_workers()  # the recomputation ran in a worker process, not in this one
-    result = verify_candidate(slow, timeout=0.01)
-    assert result.ok is False and result.checks["answer_verified"] is None
-    assert "could not be recomputed within 0.01 s" in result.reason
-    assert _verification_workers() == set()  # killed
-    assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7")).ok
-    assert len(_verification_workers() - {before}) == 1  # replaced
+def test_a_recomputation_that_finds_every_checker_worker_busy_says_so(monkeypatch) -> None:
+    """A multiple-choice spec is checked in-process, so only the recomputation needs the pool; while a slow call
+    holds the only worker past the wait, the candidate is not verified and the reason says to try again."""
+    monkeypatch.delenv("TUTORASSIST_CAS_INLINE", raising=False)
+    pool = limits.WorkerPool(size=1, wait=0.2)
+    monkeypatch.setattr(limits, "POOL", pool)
+    pool.warm()
+    slow = ({"kind": "solve", "expression": "(x+1)^300 = (x+2)^299", "variables": ["x"]},  # minutes of sympy
+            {"type": "set", "elements": ["1"]})
+    holder = threading.Thread(target=lambda: pytest.raises(limits.Timeout, pool.run, "recompute_payload", slow, 3.0))
+    choice = cand("What is $2 + 2$?", {"type": "multiple_choice", "correct_ids": ["a"],
+                                      "choices": [{"id": "a", "latex": "$4$"}, {"id": "b", "latex": "$5$"}]},
+                  "evaluate", "2+2", ())
+    try:
+        holder.start()
+        time.sleep(0.3)
+        result = verify_candidate(choice)
+        assert result.ok is False and result.checks["answer_verified"] is None
+        assert result.reason == "the answer could not be recomputed now (the CAS is busy); try again"
+        holder.join(30)
+        assert verify_candidate(choice, timeout=30).ok  # the slow call's replacement serves again
+    finally:
+        pool.shutdown()
+
+
+def test_the_recomputation_runs_in_process_with_the_inline_switch(monkeypatch) -> None:
+    monkeypatch.setenv("TUTORASSIST_CAS_INLINE", "1")
+    monkeypatch.setattr(limits, "DEFAULT_TIMEOUT", 30.0)  # the first in-process check pays the sympy import
+    pool = limits.WorkerPool(size=1, wait=30)
+    monkeypatch.setattr(limits, "POOL", pool)
+    others = set(limits.live_worker_pids())
+    try:
+        assert verify_candidate(cand("Solve $2x + 3 = 7$.", EQ, "solve", "2x+3=7"), timeout=30).ok
+        wrong = verify_candidate(cand("Solve $2x + 3 = 7$.", {**EQ, "value": "x = 3"}, "solve", "2x+3=7"))
+        assert wrong.reason == "the stated answer x = 3 does not solve 2x+3=7 (x = 2)"
+        assert set(limits.live_worker_pids()) == others  # no worker was started
+    finally:
+        pool.shutdown()
 
 
 @pytest.mark.parametrize("garbage", [None, 3, "text", [], {}, {"prompt_latex": 3},

@@ -308,7 +308,8 @@ def _inline(func: Callable[..., Any], args: tuple, timeout: float) -> Any:
 
 
 def run_limited(func: Callable[..., Any], args: tuple, timeout: float | None = None) -> Any:
-    """Run `func(*args)` (a function of engine.py with JSON-able arguments and result) under the time limit."""
+    """Run `func(*args)` (a function the worker allows: engine.py's or recompute.py's, with JSON-able arguments and
+    result) under the time limit."""
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     if os.environ.get("TUTORASSIST_CAS_INLINE") == "1":
         return _inline(func, args, timeout)

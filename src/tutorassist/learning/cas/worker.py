@@ -1,5 +1,6 @@
 """The answer-checking worker process (see limits.py): reads {"func", "args"} JSON lines on stdin, calls the
-function of engine.py, writes {"result"} or {"error"} lines on stdout. Started by limits.WorkerPool only."""
+function of engine.py (checking, preview) or recompute.py (a generated question's CAS check), writes {"result"} or
+{"error"} lines on stdout. Started by limits.WorkerPool only."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ def main() -> None:
     sys.set_int_max_str_digits(0)
     import sympy  # noqa: F401  (the first check must not pay the import)
 
-    from tutorassist.learning.cas import engine
+    from tutorassist.learning.cas import engine, recompute
 
-    allowed = {"check_payload": engine.check_payload, "preview_payload": engine.preview_payload}
+    allowed = {"check_payload": engine.check_payload, "preview_payload": engine.preview_payload,
+               "recompute_payload": recompute.recompute_payload}
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
