@@ -107,7 +107,7 @@ def finish_batch(owner: Engine, workspace_id: UUID, batch_id: UUID, job_id: UUID
     with owner.begin() as conn:
         if unfinished_reason and item_ids:
             conn.execute(text(
-                "UPDATE question_batches SET item_outcomes = (SELECT coalesce(jsonb_object_agg(i, :r), '{}') "
+                "UPDATE question_batches SET item_outcomes = (SELECT coalesce(jsonb_object_agg(i, CAST(:r AS text)), '{}') "
                 "FROM unnest(CAST(:ids AS text[])) i) || item_outcomes WHERE workspace_id = :w AND id = :b"),
                 {"r": unfinished_reason, "ids": item_ids, "w": workspace_id, "b": batch_id})
         conn.execute(text(f"UPDATE question_batches SET {_TOTALS}, status = :s, error_text = :e, "
