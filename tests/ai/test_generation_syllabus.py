@@ -1,0 +1,42 @@
+"""SYLLABUS_GENERATE: the topic tree of a program and grade, inserted idempotently, then questions for new topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ai.fake_provider import counts, engines, job_context, rerun, settings_for, world  # noqa: F401
+from tutorassist.ai import jobs
+from tutorassist.jobs.registry import JobFailed
+
+
+def _program(owner):
+    return owner.execute("SELECT p.name, g.name FROM study_programs p JOIN grade_levels g ON g.program_id = p.id "
+                         "ORDER BY p.name, g.sort_order LIMIT 1").fetchone()
+
+
+def test_syllabus_builds_the_tree_once_and_fills_new_topics(owner, engines, world):
+    program, grade = _program(owner)
+    payload = {"program": program, "grade": grade, "questions_per_topic": 2}
+    ctx = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
+    result = jobs.run_syllabus(ctx, payload, settings=settings_for(None))
+    topics = owner.execute("SELECT name, parent_id IS NULL FROM topics WHERE workspace_id = %s AND name <> "
+                           "'Linear equations' OR (name = 'Linear equations' AND parent_id IS NOT NULL AND "
+                           "workspace_id = %s) ORDER BY name", (world.workspace_id, world.workspace_id)).fetchall()
+    assert ("Algebra", True) in topics and ("Derivatives", False) in topics and ("Linear equations", False) in topics
+    assert result["topics_created"] == 3 and result["requested"] == 6
+    assert result["generated"] + result["failed"] == 6 and result["generated"] >= 5
+    before = counts(owner, world.workspace_id)
+    topic_count = owner.execute("SELECT count(*) FROM topics WHERE workspace_id = %s", (world.workspace_id,)).fetchone()
+    # Run again (after a crash, or a second request): no topic or question twice.
+    jobs.run_syllabus(rerun(ctx), payload, settings=settings_for(None))
+    second = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
+    assert jobs.run_syllabus(second, payload, settings=settings_for(None))["topics_created"] == 0
+    assert counts(owner, world.workspace_id) == before
+    assert owner.execute("SELECT count(*) FROM topics WHERE workspace_id = %s", (world.workspace_id,)).fetchone() == topic_count
+
+
+def test_unknown_program_fails_clearly(owner, engines, world):
+    payload = {"program": "No Such Program", "grade": "Year 1"}
+    ctx = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
+    with pytest.raises(JobFailed, match="no study program 'No Such Program'"):
+        jobs.run_syllabus(ctx, payload, settings=settings_for(None))
