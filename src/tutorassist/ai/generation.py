@@ -23,29 +23,27 @@ Difficulty = Literal["1", "2", "3", "4", "5"]
 
 
 class GenerationRequest(BaseModel):
-    """What a tutor asks for. `difficulty_mix` counts questions per difficulty ("1".."5") and must add up to
-    `count`; absent, every question is of difficulty 3. `provider` absent: openai when an API key is configured,
-    else offline."""
+    """What a tutor asks for. `difficulty_mix` weighs the difficulties ("1".."5"): `count` is split in proportion
+    (largest remainder, ties to the easier difficulty), so {"1": 2, "3": 5} with count 7 asks for 2 and 5, with
+    count 14 for 4 and 10; absent, every question is of difficulty 3. `provider` absent: openai when an API key is
+    configured, else offline."""
 
     model_config = ConfigDict(extra="forbid")
 
     topic_id: UUID
     count: int = Field(ge=1, le=200, strict=True)
     difficulty_mix: dict[Difficulty, int] | None = Field(
-        default=None, description='Questions per difficulty, e.g. {"1": 2, "3": 5}; must add up to count')
+        default=None, description='Relative weight of each difficulty, e.g. {"1": 2, "3": 5}; count is split in proportion')
     source_material_id: UUID | None = None
     material_page: int | None = Field(default=None, ge=1, le=100_000, strict=True)
     mode: Literal["sync", "batch"] = "sync"
     provider: Literal["offline", "openai"] | None = None
 
     @model_validator(mode="after")
-    def _mix_adds_up(self) -> GenerationRequest:
-        if self.difficulty_mix is not None:
-            if any(n < 0 for n in self.difficulty_mix.values()):
-                raise ValueError("difficulty_mix counts must not be negative")
-            if sum(self.difficulty_mix.values()) != self.count:
-                raise ValueError(f"difficulty_mix adds up to {sum(self.difficulty_mix.values())}, not count "
-                                 f"({self.count})")
+    def _consistent(self) -> GenerationRequest:
+        if self.difficulty_mix is not None and (any(n < 0 for n in self.difficulty_mix.values())
+                                                or sum(self.difficulty_mix.values()) <= 0):
+            raise ValueError("difficulty_mix weights must not be negative and must not all be 0")
         if self.material_page is not None and self.source_material_id is None:
             raise ValueError("material_page needs source_material_id")
         if self.mode == "batch" and self.provider == OFFLINE:
@@ -53,11 +51,22 @@ class GenerationRequest(BaseModel):
         return self
 
     def mix(self) -> dict[str, int]:
-        return {k: v for k, v in sorted((self.difficulty_mix or {"3": self.count}).items()) if v}
+        """Questions per difficulty, adding up to count."""
+        return split(self.count, self.difficulty_mix or {"3": 1})
 
     def resolved_provider(self, settings: Settings | None = None) -> str:
         settings = settings or get_settings()
         return self.provider or (OPENAI if settings.ai_api_key else OFFLINE)
+
+
+def split(count: int, weights: dict[str, int]) -> dict[str, int]:
+    """`count` split in proportion to `weights` by largest remainder (ties to the easier difficulty)."""
+    total = sum(weights.values())
+    exact = {d: count * w / total for d, w in sorted(weights.items())}
+    shares = {d: int(v) for d, v in exact.items()}
+    for d in sorted(exact, key=lambda k: (-(exact[k] - shares[k]), k))[:count - sum(shares.values())]:
+        shares[d] += 1
+    return {d: n for d, n in shares.items() if n}
 
 
 def items(mix: dict[str, int]) -> list[tuple[str, int]]:
