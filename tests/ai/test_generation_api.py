@@ -166,3 +166,9 @@ def test_difficulty_split_adds_up_and_follows_the_weights(count, weights):
     assert sum(shares.values()) == count and set(shares) <= set(weights)
     total = sum(weights.values())
     assert all(abs(shares.get(d, 0) - count * w / total) < 1 for d, w in weights.items())
+
+
+def test_a_page_needs_a_material(practice, topic):
+    errors = problem(practice.tutor.http.post(practice.path("/ai/generations"),
+                                              json={"topic_id": topic, "count": 2, "material_page": 3}), 422)["errors"]
+    assert errors[0]["field"] == "material_page" and "needs source_material_id" in errors[0]["message"]

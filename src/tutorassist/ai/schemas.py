@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from tutorassist.kit.schemas import Strict
 
@@ -35,6 +35,13 @@ class GenerationBody(Strict):
     provider: Literal["offline", "openai"] | None = Field(
         default=None, description="offline templates, or the configured OpenAI-compatible provider; absent: openai "
                                   "when the server has an API key, else offline")
+
+    @field_validator("material_page")
+    @classmethod
+    def _page_of_a_material(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and info.data.get("source_material_id") is None:
+            raise ValueError("a page needs source_material_id")
+        return value
 
 
 class EstimateOut(BaseModel):

@@ -54,66 +54,85 @@ def _estimate(tx: Tx, request: GenerationRequest) -> EstimateOut:
 
 def estimate_generation(ctx: RequestContext, ws: UUID, body: GenerationBody) -> EstimateOut:
     with ctx.tx(ws) as tx:
-        tx.require(*STAFF)
-        return _estimate(tx, _request(body))
+        return estimate_in(tx, body)
+
+
+def estimate_in(tx: Tx, body: GenerationBody) -> EstimateOut:
+    tx.require(*STAFF)
+    return _estimate(tx, _request(body))
 
 
 def start_generation(ctx: RequestContext, ws: UUID, body: GenerationBody) -> GenerationOut:
-    """Enqueue the job (the worker creates its question_batches row, whose id is the job's id)."""
     with ctx.tx(ws) as tx:
-        tx.require(*STAFF)
-        request = _request(body)
-        guess = _estimate(tx, request)
-        if not guess.within_budget:
-            figures = {"budget_usd": guess.budget_usd, "spent_this_month_usd": guess.spent_this_month_usd,
-                       "estimate_usd": guess.cost_usd,
-                       "available_usd": max((guess.budget_usd or 0) - guess.spent_this_month_usd, 0)}
-            raise Problem(409, "Over budget", store.budget_message(figures), **figures)
-        job_type = GENERATE_QUESTIONS_BATCH if request.mode == "batch" else GENERATE_QUESTIONS
-        payload = request.model_dump(mode="json", exclude_none=True) | {
-            "provider": guess.provider, "estimate": guess.model_dump(mode="json")}
-        job_id = tx.scalar("INSERT INTO jobs (workspace_id, type, payload_json, priority) "
-                           "VALUES (:w, :t, CAST(:p AS jsonb), 0) RETURNING id", w=ws, t=job_type, p=json.dumps(payload))
-        return GenerationOut(job_id=job_id, batch_id=job_id, job_type=job_type, estimate=guess)
+        return start_in(tx, body)
+
+
+def start_in(tx: Tx, body: GenerationBody) -> GenerationOut:
+    """Enqueue the job (the worker creates its question_batches row, whose id is the job's id)."""
+    ws = tx.workspace_id
+    tx.require(*STAFF)
+    request = _request(body)
+    guess = _estimate(tx, request)
+    if not guess.within_budget:
+        figures = {"budget_usd": guess.budget_usd, "spent_this_month_usd": guess.spent_this_month_usd,
+                   "estimate_usd": guess.cost_usd,
+                   "available_usd": max((guess.budget_usd or 0) - guess.spent_this_month_usd, 0)}
+        raise Problem(409, "Over budget", store.budget_message(figures), **figures)
+    job_type = GENERATE_QUESTIONS_BATCH if request.mode == "batch" else GENERATE_QUESTIONS
+    payload = request.model_dump(mode="json", exclude_none=True) | {
+        "provider": guess.provider, "estimate": guess.model_dump(mode="json")}
+    job_id = tx.scalar("INSERT INTO jobs (workspace_id, type, payload_json, priority) "
+                       "VALUES (:w, :t, CAST(:p AS jsonb), 0) RETURNING id", w=ws, t=job_type, p=json.dumps(payload))
+    return GenerationOut(job_id=job_id, batch_id=job_id, job_type=job_type, estimate=guess)
 
 
 def list_drafts(ctx: RequestContext, ws: UUID, batch_id: UUID | None, limit: int, cursor: str | None) -> Page[DraftOut]:
-    after = decode_time_cursor(cursor)
     with ctx.tx(ws) as tx:
-        tx.require(*STAFF)
-        rows = tx.all(
-            "SELECT id, topic_id, prompt_latex, answer_type, difficulty, quality_score, batch_id, batch_custom_id, "
-            "generation_metadata->>'model' AS model, "
-            "ARRAY(SELECT jsonb_array_elements_text(coalesce(generation_metadata->'auto_fixes_applied', '[]'))) "
-            "AS auto_fixes_applied, created_at FROM questions "
-            "WHERE workspace_id = :w AND origin = 'ai_generated' AND status = 'draft' "
-            "AND (CAST(:b AS uuid) IS NULL OR batch_id = :b) "
-            "AND (CAST(:at AS timestamptz) IS NULL OR (created_at, id) < (:at, :id)) "
-            "ORDER BY created_at DESC, id DESC LIMIT :n",
-            w=ws, b=batch_id, at=after[0] if after else None, id=after[1] if after else None, n=limit + 1)
-        page, next_cursor = page_of(rows, limit)
-        return Page[DraftOut](items=[DraftOut(**{**r, "quality_score": None if r["quality_score"] is None
-                                                 else float(r["quality_score"])}) for r in page],
-                              next_cursor=next_cursor)
+        return drafts_in(tx, batch_id, limit, cursor)
+
+
+def drafts_in(tx: Tx, batch_id: UUID | None, limit: int, cursor: str | None) -> Page[DraftOut]:
+    after = decode_time_cursor(cursor)
+    ws = tx.workspace_id
+    tx.require(*STAFF)
+    rows = tx.all(
+        "SELECT id, topic_id, prompt_latex, answer_type, difficulty, quality_score, batch_id, batch_custom_id, "
+        "generation_metadata->>'model' AS model, "
+        "ARRAY(SELECT jsonb_array_elements_text(coalesce(generation_metadata->'auto_fixes_applied', '[]'))) "
+        "AS auto_fixes_applied, created_at FROM questions "
+        "WHERE workspace_id = :w AND origin = 'ai_generated' AND status = 'draft' "
+        "AND (CAST(:b AS uuid) IS NULL OR batch_id = :b) "
+        "AND (CAST(:at AS timestamptz) IS NULL OR (created_at, id) < (:at, :id)) "
+        "ORDER BY created_at DESC, id DESC LIMIT :n",
+        w=ws, b=batch_id, at=after[0] if after else None, id=after[1] if after else None, n=limit + 1)
+    page, next_cursor = page_of(rows, limit)
+    return Page[DraftOut](items=[DraftOut(**{**r, "quality_score": None if r["quality_score"] is None
+                                             else float(r["quality_score"])}) for r in page],
+                          next_cursor=next_cursor)
 
 
 def approve_drafts(ctx: RequestContext, ws: UUID, ids: list[UUID]) -> ApproveOut:
-    """All or nothing: every id must be an AI-generated draft of the workspace (draft -> active, the normal rule)."""
     with ctx.tx(ws) as tx:
-        tx.require(*STAFF)
-        unique = list(dict.fromkeys(ids))
-        rows = {r["id"]: r for r in tx.all("SELECT id, status, origin FROM questions WHERE workspace_id = :w "
-                                           "AND id = ANY(:ids) FOR UPDATE", w=ws, ids=unique)}
-        missing = [str(i) for i in unique if i not in rows]
-        if missing:
-            raise Problem(404, "Not found", f"no such question in this workspace: {', '.join(missing)}")
-        wrong = [f"{i} is {rows[i]['status']}" if rows[i]["status"] != "draft" else f"{i} is not AI-generated"
-                 for i in unique if rows[i]["status"] != "draft" or rows[i]["origin"] != "ai_generated"]
-        if wrong:
-            raise Problem(409, "Conflict", "only AI-generated drafts can be approved: " + "; ".join(wrong))
-        tx.conn.execute(text("UPDATE questions SET status = 'active', updated_by = :u WHERE workspace_id = :w "
-                             "AND id = ANY(:ids)"), {"u": tx.user_id, "w": ws, "ids": unique})
-        return ApproveOut(approved=unique)
+        return approve_in(tx, ids)
+
+
+def approve_in(tx: Tx, ids: list[UUID]) -> ApproveOut:
+    """All or nothing: every id must be an AI-generated draft of the workspace (draft -> active, the normal rule)."""
+    ws = tx.workspace_id
+    tx.require(*STAFF)
+    unique = list(dict.fromkeys(ids))
+    rows = {r["id"]: r for r in tx.all("SELECT id, status, origin FROM questions WHERE workspace_id = :w "
+                                       "AND id = ANY(:ids) FOR UPDATE", w=ws, ids=unique)}
+    missing = [str(i) for i in unique if i not in rows]
+    if missing:
+        raise Problem(404, "Not found", f"no such question in this workspace: {', '.join(missing)}")
+    wrong = [f"{i} is {rows[i]['status']}" if rows[i]["status"] != "draft" else f"{i} is not AI-generated"
+             for i in unique if rows[i]["status"] != "draft" or rows[i]["origin"] != "ai_generated"]
+    if wrong:
+        raise Problem(409, "Conflict", "only AI-generated drafts can be approved: " + "; ".join(wrong))
+    tx.conn.execute(text("UPDATE questions SET status = 'active', updated_by = :u WHERE workspace_id = :w "
+                         "AND id = ANY(:ids)"), {"u": tx.user_id, "w": ws, "ids": unique})
+    return ApproveOut(approved=unique)
 
 
 def get_batch(ctx: RequestContext, ws: UUID, batch_id: UUID) -> BatchOut:

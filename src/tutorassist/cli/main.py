@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import answers, db, programs
+from tutorassist.cli import ai, answers, db, programs
 
 app = typer.Typer(
     name="tutorassist",
@@ -29,6 +29,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(programs.app, name="programs")
 app.add_typer(answers.app, name="answers")
+app.add_typer(ai.app, name="ai")
 
 
 @app.command()
