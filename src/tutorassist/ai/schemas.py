@@ -12,7 +12,10 @@ from tutorassist.kit.schemas import Strict
 
 
 def _page_needs_material(schema: dict[str, Any]) -> None:
-    schema["dependentRequired"] = {"material_page": ["source_material_id"]}
+    # A page (not null) only with a material (not null).
+    schema["anyOf"] = [{"properties": {"material_page": {"type": "null"}}},
+                       {"required": ["source_material_id"],
+                        "properties": {"source_material_id": {"type": "string", "format": "uuid"}}}]
 
 
 class GenerationBody(Strict):
