@@ -10,8 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.ai.fake_provider import fake  # noqa: F401
-from tests.api.conftest import api_url, client, people, practice  # noqa: F401
 from tests.api.helpers import problem
 from tutorassist.ai import jobs
 from tutorassist.ai.generation import split

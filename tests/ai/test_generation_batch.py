@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ai.fake_provider import counts, engines, fake, job_context, rerun, settings_for, world  # noqa: F401
+from tests.ai.fake_provider import counts, job_context, rerun, settings_for
 from tutorassist.ai import jobs
 from tutorassist.jobs.registry import JobFailed, Snooze
 from tutorassist.questions.contracts import QuestionGenerationMetadata

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.ai.fake_provider import counts, engines, fake, job_context, settings_for, world  # noqa: F401
+from tests.ai.fake_provider import counts, job_context, settings_for
 from tutorassist.ai import jobs
 from tutorassist.jobs.registry import JobFailed
 

@@ -8,7 +8,6 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from tests.ai.fake_provider import world  # noqa: F401
 from tutorassist.cli.main import app
 from tutorassist.config import get_settings
 

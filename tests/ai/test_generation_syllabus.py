@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ai.fake_provider import counts, engines, job_context, rerun, settings_for, world  # noqa: F401
-from tutorassist.ai import jobs
+from tests.ai.fake_provider import counts, job_context, rerun, settings_for
+from tutorassist.ai import jobs, syllabus
 from tutorassist.jobs.registry import JobFailed
 
 
@@ -18,7 +18,7 @@ def test_syllabus_builds_the_tree_once_and_fills_new_topics(owner, engines, worl
     program, grade = _program(owner)
     payload = {"program": program, "grade": grade, "questions_per_topic": 2}
     ctx = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
-    result = jobs.run_syllabus(ctx, payload, settings=settings_for(None))
+    result = syllabus.run_syllabus(ctx, payload, settings=settings_for(None))
     topics = owner.execute("SELECT name, parent_id IS NULL FROM topics WHERE workspace_id = %s AND name <> "
                            "'Linear equations' OR (name = 'Linear equations' AND parent_id IS NOT NULL AND "
                            "workspace_id = %s) ORDER BY name", (world.workspace_id, world.workspace_id)).fetchall()
@@ -28,9 +28,9 @@ def test_syllabus_builds_the_tree_once_and_fills_new_topics(owner, engines, worl
     before = counts(owner, world.workspace_id)
     topic_count = owner.execute("SELECT count(*) FROM topics WHERE workspace_id = %s", (world.workspace_id,)).fetchone()
     # Run again (after a crash, or a second request): no topic or question twice.
-    jobs.run_syllabus(rerun(ctx), payload, settings=settings_for(None))
+    syllabus.run_syllabus(rerun(ctx), payload, settings=settings_for(None))
     second = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
-    assert jobs.run_syllabus(second, payload, settings=settings_for(None))["topics_created"] == 0
+    assert syllabus.run_syllabus(second, payload, settings=settings_for(None))["topics_created"] == 0
     assert counts(owner, world.workspace_id) == before
     assert owner.execute("SELECT count(*) FROM topics WHERE workspace_id = %s", (world.workspace_id,)).fetchone() == topic_count
 
@@ -39,4 +39,4 @@ def test_unknown_program_fails_clearly(owner, engines, world):
     payload = {"program": "No Such Program", "grade": "Year 1"}
     ctx = job_context(engines, world, jobs.SYLLABUS_GENERATE, payload)
     with pytest.raises(JobFailed, match="no study program 'No Such Program'"):
-        jobs.run_syllabus(ctx, payload, settings=settings_for(None))
+        syllabus.run_syllabus(ctx, payload, settings=settings_for(None))

@@ -7,19 +7,8 @@ import json
 
 import pytest
 
-from tests.ai.fake_provider import (  # noqa: F401
-    Reply,
-    completion,
-    counts,
-    engines,
-    fake,
-    job_context,
-    linear_question,
-    rerun,
-    settings_for,
-    world,
-)
 from tests import factories
+from tests.ai.fake_provider import Reply, completion, counts, job_context, linear_question, rerun, settings_for
 from tutorassist.ai import jobs
 from tutorassist.jobs.registry import JobFailed, RetryLater
 

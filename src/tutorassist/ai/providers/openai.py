@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+
 from tutorassist.ai.pricing import call_cost
 from tutorassist.ai.prompts import PROMPT_VERSION, TopicContext, messages, response_format
 from tutorassist.ai.providers import CallResult, ProviderBusy, ProviderRefused
