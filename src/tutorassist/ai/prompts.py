@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tutorassist.ai.candidate import QuestionCandidate
 
@@ -98,3 +98,36 @@ def response_format() -> dict[str, Any]:
 
 def prompt_chars(topic: TopicContext, difficulties: list[int]) -> int:
     return len(SYSTEM) + len(user_message(topic, difficulties)) + len(json.dumps(response_format()))
+
+
+# ---------------------------------------------------------------- syllabus
+class OutlineNode(BaseModel):
+    """A topic of a syllabus the model proposes: a name, what it covers, its subtopics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    children: list[OutlineNode] = Field(default_factory=list, max_length=30)
+
+
+class SyllabusAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[OutlineNode] = Field(min_length=1, max_length=30)
+
+
+SYLLABUS_SYSTEM = (
+    "You plan mathematics syllabi for tutors. Answer with JSON only: {\"topics\": [{\"name\": ..., \"description\": "
+    "..., \"children\": [...]}]}: the main areas of the syllabus, each with the topics a student practises (two levels)."
+)
+
+
+def syllabus_messages(program: str, grade: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": SYLLABUS_SYSTEM},
+            {"role": "user", "content": f"Study program: {program}\nGrade level: {grade}\nThe syllabus's topic tree:"}]
+
+
+def syllabus_response_format() -> dict[str, Any]:
+    return {"type": "json_schema",
+            "json_schema": {"name": "syllabus", "schema": SyllabusAnswer.model_json_schema(), "strict": False}}

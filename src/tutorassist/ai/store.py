@@ -118,7 +118,7 @@ def finish_batch(owner: Engine, workspace_id: UUID, batch_id: UUID, job_id: UUID
 
 
 # ---------------------------------------------------------------- one call's effects
-def _log_usage(conn: Connection, *, workspace_id: UUID, user_id: UUID | None, job_id: UUID, operation: str,
+def log_usage(conn: Connection, *, workspace_id: UUID, user_id: UUID | None, job_id: UUID, operation: str,
                call: CallResult, extra: Mapping[str, Any]) -> None:
     error = call.error or call.malformed
     conn.execute(text(
@@ -134,7 +134,7 @@ def log_failed_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, 
                     call: CallResult, batch_id: UUID | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """A call that produced nothing (transient or refused): its usage row alone, and the batch's totals."""
     with owner.begin() as conn:
-        _log_usage(conn, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation, call=call,
+        log_usage(conn, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation, call=call,
                    extra=extra or {})
         if batch_id is not None:
             conn.execute(text(f"UPDATE question_batches SET {_TOTALS} WHERE workspace_id = :w AND id = :b"),
@@ -192,7 +192,7 @@ def record_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, job_
         if not pending:
             return {}
         if call is not None:
-            _log_usage(conn, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation,
+            log_usage(conn, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation,
                        call=call, extra=(extra or {}) | ({"provider_batch_id": provider_batch_id}
                                                          if provider_batch_id else {}))
         recorded: dict[str, str] = {}
@@ -216,7 +216,7 @@ def record_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, job_
                     "(:w, :topic, :material, :b, :item, :latex, :text, :type, CAST(:spec AS jsonb), "
                     "CAST(:hints AS jsonb), :solution, :difficulty, CAST(:tags AS jsonb), 'draft', 'ai_generated', "
                     ":quality, CAST(:meta AS jsonb), :u, :u) "
-                    "ON CONFLICT ON CONSTRAINT questions_batch_item_key DO NOTHING"),
+                    "ON CONFLICT (workspace_id, batch_id, batch_custom_id) WHERE origin = 'ai_generated' DO NOTHING"),
                     {"w": workspace_id, "topic": topic.topic_id, "material": topic.material_id, "b": batch_id,
                      "item": item, "latex": c.prompt_latex, "text": value.prompt_text, "type": c.answer_type,
                      "spec": json.dumps(stored_answer_spec(c.answer_type, c.answer_spec)),

@@ -177,3 +177,34 @@ def batch_line_result(line: dict[str, Any], settings: Settings) -> CallResult:
         result.error = f"provider refused the request: {error.get('message') or error or 'no reason given'}"[:500]
         return result
     return _priced(read_completion(response.get("body") or {}, result), batch=True)
+
+
+def syllabus(program: str, grade: str, settings: Settings | None = None) -> CallResult:
+    """The topic tree the model proposes; `candidates` holds the raw top-level topics (malformed: see `malformed`)."""
+    from tutorassist.ai.prompts import SYLLABUS_PROMPT_VERSION, syllabus_messages, syllabus_response_format
+
+    settings = settings or get_settings()
+    result = CallResult(model=settings.ai_model, temperature=settings.ai_temperature,
+                        prompt_version=SYLLABUS_PROMPT_VERSION)
+    started = time.perf_counter()
+    try:
+        response = client(settings).chat.completions.create(
+            model=settings.ai_model, temperature=settings.ai_temperature,
+            messages=syllabus_messages(program, grade), response_format=syllabus_response_format())
+    except openai.OpenAIError as exc:
+        result.duration_ms = int((time.perf_counter() - started) * 1000)
+        raise _failure(exc, result) from exc
+    result.duration_ms = int((time.perf_counter() - started) * 1000)
+    body = response.model_dump(mode="json")
+    usage = body.get("usage") or {}
+    result.tokens_input, result.tokens_output = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    if body.get("model") and body["model"] != result.model:
+        result.model_version = body["model"]
+    try:
+        answer = json.loads(body["choices"][0]["message"]["content"])
+        result.candidates = answer["topics"] if isinstance(answer, dict) and isinstance(answer.get("topics"), list) else []
+        if not result.candidates:
+            result.malformed = "the model's answer is not of the schema: no list of topics"
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        result.malformed = f"the model's answer is not JSON: {exc}"[:500]
+    return _priced(result)

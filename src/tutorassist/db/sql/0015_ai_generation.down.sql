@@ -7,4 +7,4 @@ ALTER TABLE question_batches
   DROP COLUMN model,
   DROP COLUMN provider,
   DROP COLUMN mode;
-ALTER TABLE questions DROP CONSTRAINT questions_batch_item_key;
+DROP INDEX questions_batch_item_key;

@@ -1,8 +1,11 @@
 -- AI generation: every generated question is stored once per requested item, its batch keeps what each item came
 -- to, and only the platform writes what AI cost (staff read it).
 
--- A re-run of a generation job inserts each requested item at most once (INSERT ... ON CONFLICT DO NOTHING).
-ALTER TABLE questions ADD CONSTRAINT questions_batch_item_key UNIQUE (workspace_id, batch_id, batch_custom_id);
+-- A re-run of a generation job inserts each requested item at most once (INSERT ... ON CONFLICT DO NOTHING). Only
+-- generated questions: an imported copy of a batch's question keeps its batch and item as provenance.
+CREATE UNIQUE INDEX questions_batch_item_key ON questions (workspace_id, batch_id, batch_custom_id)
+  WHERE origin = 'ai_generated';
+COMMENT ON INDEX questions_batch_item_key IS 'One generated question per requested item of a generation batch';
 
 ALTER TABLE question_batches
   ADD COLUMN mode text NOT NULL DEFAULT 'sync' CHECK (mode IN ('sync', 'batch')),
