@@ -114,3 +114,38 @@ def test_rerun_after_completion_or_midway_duplicates_nothing(owner, engines, wor
                              "GROUP BY 1 HAVING count(*) > 1", (ctx2.job_id,)).fetchall()
     assert per_item == []
     assert owner.execute("SELECT count(*) FROM ai_usage_log WHERE job_id = %s", (ctx2.job_id,)).fetchone()[0] == 2
+
+
+def test_cancellation_stops_between_calls_and_keeps_what_was_stored(owner, engines, world, fake):
+    from tutorassist.jobs.registry import Cancelled
+
+    payload = {"topic_id": str(world.topic_id), "count": 12, "provider": "openai"}
+    ctx = job_context(engines, world, jobs.GENERATE_QUESTIONS, payload)
+    original = fake.answer
+
+    def answer_then_cancel(difficulties):
+        # A tutor asks to cancel while the first call runs.
+        owner.execute("UPDATE jobs SET cancel_requested_at = now() WHERE id = %s", (ctx.job_id,))
+        return original(difficulties)
+
+    fake.answer = answer_then_cancel
+    with pytest.raises(Cancelled):
+        jobs.run_generate(ctx, payload, settings=settings_for(fake))
+    assert len(fake.chat_requests) == 1
+    batch = owner.execute("SELECT status, total_generated, total_failed, item_outcomes->>'item-0011' "
+                          "FROM question_batches WHERE id = %s", (ctx.job_id,)).fetchone()
+    assert batch == ("cancelled", 5, 7, "cancelled")
+
+
+def test_a_member_who_is_no_longer_staff_gets_nothing_generated(owner, engines, world):
+    from tests import factories
+    from tutorassist.jobs.registry import JobFailed
+
+    tutor = factories.user(owner, "Former tutor")
+    factories.member(owner, world.workspace_id, tutor, "tutor")
+    payload = {"topic_id": str(world.topic_id), "count": 2}
+    ctx = job_context(engines, world, jobs.GENERATE_QUESTIONS, payload, user_id=tutor)
+    owner.execute("DELETE FROM workspace_members WHERE workspace_id = %s AND user_id = %s", (world.workspace_id, tutor))
+    with pytest.raises(JobFailed, match="no longer staff"):
+        jobs.run_generate(ctx, payload, settings=settings_for(None))
+    assert counts(owner, world.workspace_id) == {"questions": 0, "usage_rows": 0, "cost": 0}
