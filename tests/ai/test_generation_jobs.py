@@ -149,3 +149,27 @@ def test_a_member_who_is_no_longer_staff_gets_nothing_generated(owner, engines, 
     with pytest.raises(JobFailed, match="no longer staff"):
         jobs.run_generate(ctx, payload, settings=settings_for(None))
     assert counts(owner, world.workspace_id) == {"questions": 0, "usage_rows": 0, "cost": 0}
+
+
+def test_a_member_removed_during_a_call_still_has_the_call_logged(owner, engines, world, fake):
+    from tests import factories
+    from tutorassist.jobs.registry import JobFailed
+
+    tutor = factories.user(owner, "Leaving tutor")
+    factories.member(owner, world.workspace_id, tutor, "tutor")
+    payload = {"topic_id": str(world.topic_id), "count": 3, "provider": "openai"}
+    ctx = job_context(engines, world, jobs.GENERATE_QUESTIONS, payload, user_id=tutor)
+    original = fake.answer
+
+    def answer_then_remove(difficulties):
+        owner.execute("DELETE FROM workspace_members WHERE workspace_id = %s AND user_id = %s",
+                      (world.workspace_id, tutor))
+        return original(difficulties)
+
+    fake.answer = answer_then_remove
+    with pytest.raises(JobFailed, match="no longer staff"):
+        jobs.run_generate(ctx, payload, settings=settings_for(fake))
+    usage = owner.execute("SELECT success, error_message, cost_usd FROM ai_usage_log WHERE job_id = %s",
+                          (ctx.job_id,)).fetchall()
+    assert len(usage) == 1 and usage[0][0] is False and "results discarded" in usage[0][1] and usage[0][2] > 0
+    assert counts(owner, world.workspace_id)["questions"] == 0

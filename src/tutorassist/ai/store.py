@@ -184,7 +184,24 @@ def record_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, job_
                 provider_batch_id: str | None = None, extra: Mapping[str, Any] | None = None,
                 duplicate_check=None) -> dict[str, str]:  # noqa: ANN001 - pipeline.duplicate_reason bound
     """Store one call's effects in one transaction; returns the outcome recorded per item (empty when every item
-    already had one: a re-run, nothing is logged again). `duplicate_check(conn, checked)` returns a reject reason."""
+    already had one: a re-run, nothing is logged again). `duplicate_check(conn, checked)` returns a reject reason.
+    When the member may no longer act (JobFailed), nothing is stored but the call is still logged, as failed."""
+    try:
+        return _record_call(owner, workspace_id=workspace_id, user_id=user_id, job_id=job_id, batch_id=batch_id,
+                            operation=operation, call=call, topic=topic, outcomes=outcomes,
+                            provider_batch_id=provider_batch_id, extra=extra, duplicate_check=duplicate_check)
+    except JobFailed as exc:
+        if call is not None:
+            call.error = call.error or f"results discarded: {exc}"
+            log_failed_call(owner, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation,
+                            call=call, batch_id=batch_id, extra=extra)
+        raise
+
+
+def _record_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, job_id: UUID, batch_id: UUID,
+                 operation: str, call: CallResult | None, topic: TopicContext, outcomes: Mapping[str, Checked | str],
+                 provider_batch_id: str | None, extra: Mapping[str, Any] | None,
+                 duplicate_check) -> dict[str, str]:  # noqa: ANN001
     with owner.begin() as conn:
         done = conn.execute(text("SELECT item_outcomes FROM question_batches WHERE workspace_id = :w AND id = :b "
                                  "FOR UPDATE"), {"w": workspace_id, "b": batch_id}).scalar() or {}

@@ -125,17 +125,17 @@ def _state(batch: Any) -> BatchState:
     return BatchState(batch.id, batch.status, batch.output_file_id, batch.error_file_id)
 
 
-def _call(fn, *args, **kwargs):  # noqa: ANN001, ANN202 - SDK calls of several shapes
+def _call(settings: Settings | None, fn, *args, **kwargs):  # noqa: ANN001, ANN202 - SDK calls of several shapes
     try:
         return fn(*args, **kwargs)
     except openai.OpenAIError as exc:
-        raise _failure(exc, CallResult(model=get_settings().ai_model)) from exc
+        raise _failure(exc, CallResult(model=(settings or get_settings()).ai_model)) from exc
 
 
 def find_batch(job_id: str, settings: Settings | None = None) -> BatchState | None:
     """A batch this job already submitted (metadata.tutorassist_job_id), so a worker that died between creating the
     batch and recording it does not submit and pay for a second one."""
-    for batch in _call(client(settings).batches.list, limit=100):
+    for batch in _call(settings, client(settings).batches.list, limit=100):
         if (batch.metadata or {}).get("tutorassist_job_id") == job_id:
             return _state(batch)
     return None
@@ -144,20 +144,20 @@ def find_batch(job_id: str, settings: Settings | None = None) -> BatchState | No
 def submit_batch(job_id: str, lines: list[dict[str, Any]], settings: Settings | None = None) -> BatchState:
     api = client(settings)
     data = "".join(json.dumps(line) + "\n" for line in lines).encode()
-    uploaded = _call(api.files.create, file=(f"tutorassist-{job_id}.jsonl", data), purpose="batch")
-    batch = _call(api.batches.create, input_file_id=uploaded.id, endpoint=BATCH_ENDPOINT, completion_window="24h",
+    uploaded = _call(settings, api.files.create, file=(f"tutorassist-{job_id}.jsonl", data), purpose="batch")
+    batch = _call(settings, api.batches.create, input_file_id=uploaded.id, endpoint=BATCH_ENDPOINT, completion_window="24h",
                   metadata={"tutorassist_job_id": job_id})
     return _state(batch)
 
 
 def retrieve_batch(batch_id: str, settings: Settings | None = None) -> BatchState:
-    return _state(_call(client(settings).batches.retrieve, batch_id))
+    return _state(_call(settings, client(settings).batches.retrieve, batch_id))
 
 
 def download_lines(file_id: str | None, settings: Settings | None = None) -> list[dict[str, Any]]:
     if not file_id:
         return []
-    text = _call(client(settings).files.content, file_id).text
+    text = _call(settings, client(settings).files.content, file_id).text
     lines = []
     for raw in text.splitlines():
         if raw.strip():
