@@ -70,6 +70,27 @@ class Settings(BaseSettings):
         default="", alias="TUTORASSIST_SCHEDULE",
         description="Changes to the periodic schedule: `TYPE=cron;TYPE=off`, e.g. `RECONCILE_STATS=*/5 * * * *`.",
     )
+    ai_base_url: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_AI_BASE_URL",
+        description="Base URL of an OpenAI-compatible API (e.g. https://api.openai.com/v1 or a self-hosted server). "
+        "Unset: the SDK's default (OpenAI).",
+    )
+    ai_api_key: str | None = Field(
+        default=None, alias="TUTORASSIST_AI_API_KEY",
+        description="API key of the OpenAI-compatible provider. Unset: generation uses the offline templates.",
+    )
+    ai_model: str = Field(default="gpt-4o-mini", alias="TUTORASSIST_AI_MODEL", min_length=1,
+                          description="Chat model asked to write questions.")
+    ai_timeout: float = Field(default=60.0, alias="TUTORASSIST_AI_TIMEOUT", gt=0, le=3600,
+                              description="Seconds one provider call may take before it counts as timed out.")
+    ai_temperature: float = Field(default=0.7, alias="TUTORASSIST_AI_TEMPERATURE", ge=0, le=2,
+                                  description="Sampling temperature of generation calls.")
+    duplicate_similarity: float = Field(
+        default=0.8, alias="TUTORASSIST_DUPLICATE_SIMILARITY", gt=0, le=1,
+        description="Similarity (0..1) at or above which a generated question is a near-duplicate of one already in "
+        "the workspace and is rejected.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -249,7 +249,7 @@ def test_effective_settings_show_value_and_source_at_each_level(practice, bank):
         "max_hints": {"value": None, "source": "default"},
     }
     assert a["effective_settings"] | expected == a["effective_settings"]
-    assert len(a["effective_settings"]) == 10  # every key
+    assert len(a["effective_settings"]) == 11  # every key
     seen = practice.student.http.get(practice.path(f"/assignments/{a['id']}")).json()["effective_settings"]
     assert seen == a["effective_settings"]
     cleared = practice.tutor.http.patch(practice.path(f"/assignments/{a['id']}"), json={"settings": {}}).json()

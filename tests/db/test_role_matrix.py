@@ -58,7 +58,7 @@ ACCESS: dict[str, Access] = {
     "jobs": Access("SI"),  # staff ask for jobs (type, payload, priority); only the worker moves them along
     "topics": Access("SIUD", WHOLE_WORKSPACE),
     "source_materials": Access("SIUD"),
-    "question_batches": Access("SIUD"),
+    "question_batches": Access("S"),  # the worker records batches and their outcomes; staff read them
     "questions": Access("SIUD", "status = 'active' AND hidden_at IS NULL"),
     "question_programs": Access("SIUD", WHOLE_WORKSPACE),
     "question_grade_levels": Access("SIUD", WHOLE_WORKSPACE),
@@ -77,7 +77,7 @@ ACCESS: dict[str, Access] = {
     "student_progress_snapshots": Access("SIUD", OWN_STUDENT),
     "oauth_connections": Access("SIUD"),
     "pdf_exports": Access("SIUD"),
-    "ai_usage_log": Access("SIUD"),
+    "ai_usage_log": Access("S"),  # only the platform records what AI cost: a tutor cannot forge a cost
     "audit_log": Access("S"),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import answers, db, jobs, programs
+from tutorassist.cli import ai, answers, db, jobs, programs
 
 app = typer.Typer(
     name="tutorassist",
@@ -34,6 +34,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(programs.app, name="programs")
 app.add_typer(answers.app, name="answers")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(ai.app, name="ai")
 app.command()(jobs.worker)
 
 

@@ -124,6 +124,13 @@ class WorkspaceSettings(BaseModel):
         levels=("workspace",),
     )
 
+    ai_monthly_budget_usd: Annotated[StrictFloat, Field(ge=0, le=1_000_000)] | None = _setting(
+        "Most US dollars the workspace spends on AI provider calls per calendar month (UTC); generation that would "
+        "exceed it is refused before it starts and stops between calls. Built-in: no limit.",
+        default=None,
+        levels=("workspace",),
+    )
+
     @field_validator("*")
     @classmethod
     def _used_at_level(cls, value: Any, info: ValidationInfo) -> Any:
@@ -180,6 +187,7 @@ class ResolvedSettings(BaseModel):
     desired_retention: Resolved[float]
     daily_new_questions: Resolved[int]
     auto_hide_flag_threshold: Resolved[int | None]
+    ai_monthly_budget_usd: Resolved[float | None]
 
     def as_values(self) -> dict[str, Any]:
         """{key: value}."""

@@ -196,6 +196,27 @@ class QuestionBatch(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the batch was requested")
     started_at: Mapped[datetime | None] = mapped_column(comment="When the provider started working on it")
     completed_at: Mapped[datetime | None] = mapped_column(comment="When results were collected")
+    mode: Mapped[str] = mapped_column(
+        server_default="sync",
+        comment="sync (one provider call per chunk of items) | batch (the provider's Batch API)",
+    )
+    provider: Mapped[str | None] = mapped_column(
+        comment="Generator that serves the batch: openai (any OpenAI-compatible endpoint) | offline (templates)"
+    )
+    model: Mapped[str | None] = mapped_column(
+        comment="Model name sent to the provider (offline-templates for the offline generator)"
+    )
+    estimated_cost_usd: Mapped[Decimal | None] = mapped_column(
+        Numeric(12, 6), comment="Cost estimated before submission, in US dollars"
+    )
+    item_outcomes: Mapped[dict[str, Any]] = mapped_column(
+        server_default=text("'{}'::jsonb"),
+        comment="Per requested item (custom_id, e.g. item-0007): accepted, or the reason it was rejected or failed; "
+        "total_generated and total_failed are counted from it",
+    )
+    error_text: Mapped[str | None] = mapped_column(
+        comment="Why the batch ended failed, expired or cancelled (what was completed is kept)"
+    )
 
 
 class Question(Base):
@@ -216,6 +237,8 @@ class Question(Base):
             ["question_batches.workspace_id", "question_batches.id"],
             ondelete="SET NULL (batch_id)",
         ),
+        Index("questions_batch_item_key", "workspace_id", "batch_id", "batch_custom_id", unique=True,
+              postgresql_where=text("origin = 'ai_generated'")),
         Index("idx_questions_topic", "workspace_id", "topic_id"),
         Index("idx_questions_source_material", "workspace_id", "source_material_id"),
         Index("idx_questions_batch", "workspace_id", "batch_id"),

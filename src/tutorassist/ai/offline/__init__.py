@@ -1,6 +1,7 @@
 """The offline question generator: parametrised math templates whose answers sympy computes from the drawn
 parameters, so they are right by construction (and `tutorassist.ai.verify` confirms each one with the checker).
 
+    CATALOGUE_VERSION                  the catalogue's version (generation_metadata.model_version)
     TEMPLATES                          name -> Template (catalogue order: number, algebra, calculus)
     templates_for(topic_text)          the templates that fit a topic name/description, best first
     generate(topic_text, difficulties, seed)
@@ -22,7 +23,11 @@ from tutorassist.ai.offline import calculus, equations, expressions, number
 from tutorassist.ai.offline.base import Template
 from tutorassist.ai.offline.syllabus import TopicOutline, syllabus
 
-__all__ = ["TEMPLATES", "Template", "TopicOutline", "generate", "syllabus", "templates_for"]
+__all__ = ["CATALOGUE_VERSION", "TEMPLATES", "Template", "TopicOutline", "generate", "syllabus", "templates_for"]
+
+CATALOGUE_VERSION = "templates-2026.11"
+"""Recorded as generation_metadata.model_version of offline questions: change it when a template changes what it
+writes, so questions can be traced to the catalogue that made them."""
 
 TEMPLATES: dict[str, Template] = {
     t.name: t for t in [*number.TEMPLATES, *expressions.TEMPLATES, *equations.TEMPLATES, *calculus.TEMPLATES]
