@@ -108,3 +108,28 @@ def test_duplicates_of_the_workspace_and_within_a_call_are_rejected(owner, engin
     result = jobs.run_generate(ctx, payload, settings=settings_for(fake))
     assert result["rejected_by_reason"] == {"duplicate_in_job": 1, "near_duplicate": 1}
     assert result["generated"] == 1
+
+
+def test_same_wording_with_other_numbers_is_a_new_question_not_a_near_duplicate(owner, engines, world, fake):
+    """Generated math questions share their wording by design: only the same wording about the same numbers is a
+    near-duplicate, and the close ones are recorded as similar_questions."""
+    existing = linear_question(1, 3)
+    existing_id = factories.question(owner, world.workspace_id, prompt_latex=existing["prompt_latex"],
+                                     prompt_text=existing["prompt_latex"].replace("$", ""))
+    other_numbers = linear_question(7, 3)
+    fake.script.append(Reply(200, completion(json.dumps({"questions": [other_numbers]}))))
+    payload = _payload(world, count=1)
+    ctx = job_context(engines, world, jobs.GENERATE_QUESTIONS, payload)
+    result = jobs.run_generate(ctx, payload, settings=settings_for(fake))
+    assert result["generated"] == 1 and result.get("rejected_by_reason", {}) == {}
+    similar = owner.execute("SELECT generation_metadata->'source_context'->'similar_questions' FROM questions "
+                            "WHERE workspace_id = %s AND origin = 'ai_generated'", (world.workspace_id,)).fetchone()[0]
+    assert similar == [str(existing_id)]
+
+
+def test_math_signature():
+    from tutorassist.ai.pipeline import math_signature
+
+    assert math_signature("Solve 2x + 3 = 7.") == math_signature("Find x when 2 x+3 = 7") == ("2", "3", "7")
+    assert math_signature("Solve x + 4 = -8.") != math_signature("Solve x + 10 = 2.")
+    assert math_signature("What is a prime number?") == ()

@@ -19,6 +19,7 @@ workspace question (below the duplicate threshold).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from tutorassist.ai.verify import verify_candidate
 from tutorassist.questions.latex import latex_to_text
 
 SimilarFn = Callable[[Connection, UUID, str], Sequence[tuple[UUID, float]]]
+log = logging.getLogger("tutorassist.ai")
 SIMILAR_SHOWN = 0.5  # similarities from here on are recorded as source_context.similar_questions
 
 
@@ -104,6 +106,18 @@ class Checked:
         return round(min(max(score, 0.0), 1.0), 3)
 
 
+def reject_code(checks: dict[str, bool | None]) -> str:
+    """The reject reason counted for a candidate the verifier refused (its words go to the log): the first check
+    that failed; a CAS check that could not be used or run is `cas_check_unusable`."""
+    if checks.get("latex_valid") is False:
+        return "latex_invalid"
+    if checks.get("answer_parseable") is False:
+        return "answer_spec_invalid"
+    if checks.get("answer_verified") is False:
+        return "answer_wrong"
+    return "cas_check_unusable"
+
+
 def check_candidate(raw: Any, requested_difficulty: int) -> Checked | str:
     """Fix, validate and verify one raw candidate: a Checked, or the reject reason."""
     if not isinstance(raw, dict):
@@ -115,7 +129,8 @@ def check_candidate(raw: Any, requested_difficulty: int) -> Checked | str:
         return "schema_mismatch"
     verification = verify_candidate(candidate)
     if not verification.ok:
-        return verification.reason or "rejected"
+        log.info("candidate rejected: %s", verification.reason)
+        return reject_code(verification.checks)
     return Checked(candidate, fixes, dict(verification.checks), requested_difficulty,
                    prompt_text=latex_to_text(candidate.prompt_latex))
 
@@ -124,15 +139,33 @@ def normalised(prompt_text: str) -> str:
     return re.sub(r"\s+", " ", prompt_text.lower()).strip()
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def math_signature(prompt_text: str) -> tuple[str, ...]:
+    """The numbers of a prompt, in order: two questions worded alike are the same exercise only when they are about
+    the same numbers (`Solve x + 4 = -8` and `Solve x + 10 = 2` differ; `Solve 2x + 3 = 7` and `Find x when
+    2x + 3 = 7` do not)."""
+    return tuple(_NUMBER.findall(prompt_text))
+
+
 def duplicate_reason(conn: Connection, workspace_id: UUID, checked: Checked, seen: set[str],
                      similar_fn: SimilarFn, threshold: float) -> str | None:
-    """near_duplicate / duplicate_in_job, or None (then checked.similar holds the close ones)."""
+    """near_duplicate / duplicate_in_job, or None (then checked.similar holds the close ones).
+
+    Close in wording (similarity at or above the threshold) and about the same numbers makes a near-duplicate:
+    generated math questions share their wording by design and differ in their numbers."""
     key = normalised(checked.prompt_text)
     if key in seen:
         return "duplicate_in_job"
     similar = [(qid, s) for qid, s in similar_fn(conn, workspace_id, checked.prompt_text)]
-    if any(s >= threshold for _, s in similar):
-        return "near_duplicate"
+    close = [qid for qid, s in similar if s >= threshold]
+    if close:
+        signature = math_signature(checked.prompt_text)
+        texts = conn.execute(text("SELECT prompt_text FROM questions WHERE workspace_id = :w AND id = ANY(:ids)"),
+                             {"w": workspace_id, "ids": close}).scalars()
+        if any(math_signature(other) == signature for other in texts):
+            return "near_duplicate"
     seen.add(key)
     checked.similar = [(qid, s) for qid, s in similar if s >= SIMILAR_SHOWN]
     return None

@@ -6,7 +6,8 @@ the offline templates or from a model, before it may be stored:
    the renderer (tutorassist.questions.latex) knows, each formula converts to MathML, and the prompt has text.
 2. `answer_parseable`: the answer specification is a valid AnswerSpec of the candidate's answer type, and the answer
    checker grades its own correct answer (the rule questions are created under: questions/spec_check.py).
-3. `answer_verified` (None without a `cas_check`, or when the CAS cannot compute it): the CasCheck is parsed with the
+3. `answer_verified` (False: shown wrong; None without a `cas_check`, when the CAS cannot decide, or, refused with a
+   reason, when the check itself is unusable, too complex or out of time): the CasCheck is parsed with the
    checker's own parser (never `sympify`), recomputed with sympy (solve / evaluate / differentiate) and the stated
    answer compared with the checker's equivalence, so `x = 2`, `{2}` and `2` are the same answer to `2x + 3 = 7`.
 
@@ -126,7 +127,7 @@ def _recompute_limited(check: dict, spec: dict, timeout: float | None) -> tuple[
     except limits.Busy:
         return None, "the answer could not be recomputed now (the CAS is busy); try again"
     except limits.TooComplex:
-        return False, "the CAS check is too complex to compute"
+        return None, "the CAS check is too complex to compute"
     if result.get("fault"):
         log.warning("CAS recomputation fault on %r: %s", check, result["fault"])
     return result.get("verified"), result.get("reason")

@@ -31,12 +31,12 @@ def recompute_payload(check: dict, spec: dict) -> dict[str, Any]:
         return _recompute(check, spec)
     except limits.Timeout:  # the inline mode's alarm: the caller reports the time limit
         raise
-    except _Unusable as exc:
-        return {"verified": False, "reason": str(exc)}
+    except _Unusable as exc:  # refused, but the answer was not shown wrong: the check itself is unusable
+        return {"verified": None, "reason": str(exc)}
     except _NotComputable as exc:
         return {"verified": None, "reason": None, "note": str(exc)}
     except (limits.TooComplex, limits.TooLong, RecursionError, MemoryError, OverflowError):
-        return {"verified": False, "reason": "the CAS check is too complex to compute"}
+        return {"verified": None, "reason": "the CAS check is too complex to compute"}
     except Exception as exc:  # a sympy failure on a legal input: not computable, and logged by the caller
         return {"verified": None, "reason": None, "fault": f"{type(exc).__name__}: {exc}"[:500]}
 
