@@ -59,6 +59,7 @@ class QuestionEmbedding(Base):
             ["embedding_model", "dimensions"], ["embedding_models.name", "embedding_models.dimensions"],
             name="question_embeddings_model_dimensions_fkey",
         ),
+        Index("idx_question_embeddings_model", "embedding_model", "dimensions"),
         *(
             Index(
                 index_name(model),

@@ -62,6 +62,8 @@ ALTER TABLE question_embeddings
   ADD COLUMN dimensions integer GENERATED ALWAYS AS (extensions.vector_dims(embedding)) STORED NOT NULL,
   ADD CONSTRAINT question_embeddings_model_dimensions_fkey FOREIGN KEY (embedding_model, dimensions)
     REFERENCES embedding_models (name, dimensions);
+CREATE INDEX idx_question_embeddings_model ON question_embeddings (embedding_model, dimensions);
+COMMENT ON INDEX idx_question_embeddings_model IS 'Embeddings of one model (the foreign key to embedding_models, re-embedding after a model change)';
 COMMENT ON COLUMN question_embeddings.embedding IS 'The embedding, of the length its model declares (embedding_models.dimensions); searched through the model''s own HNSW index';
 COMMENT ON COLUMN question_embeddings.dimensions IS 'Length of the embedding (generated); with embedding_model a foreign key to embedding_models, so a vector of the wrong size is refused';
 COMMENT ON COLUMN question_embeddings.model_version IS 'Version of the model (or the provider''s model name it answered with); a different version makes the embedding stale';
