@@ -6,6 +6,7 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,53 @@ class Settings(BaseSettings):
         alias="TUTORASSIST_TRUSTED_PROXIES",
         description="Comma-separated addresses or CIDR networks of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed. Empty: none, the peer is the client.",
+    )
+
+    embedding_provider: Literal["local", "openai"] = Field(
+        default="local",
+        alias="TUTORASSIST_EMBEDDING_PROVIDER",
+        description="Where question embeddings come from: local (a model shipped with the package, no network) or "
+        "openai (any OpenAI-compatible /v1/embeddings endpoint).",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_MODEL",
+        description="Embedding model name. Unset: the provider's default (local: all-MiniLM-L6-v2, openai: "
+        "text-embedding-3-small). It must be registered in embedding_models (docs/embeddings.md).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$",
+    )
+    embedding_dimensions: int | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_DIMENSIONS",
+        ge=1,
+        le=2000,
+        description="Ask an OpenAI-compatible model for this many dimensions (models that support `dimensions`). "
+        "Unset: the model's own size.",
+    )
+    embedding_base_url: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_BASE_URL",
+        description="Base URL of the OpenAI-compatible embeddings API (ending in /v1). Unset: OpenAI's.",
+    )
+    embedding_api_key: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_API_KEY",
+        description="API key of the embeddings API (required by the openai provider; any value for a server that "
+        "checks none).",
+    )
+    embedding_timeout: float = Field(
+        default=30.0,
+        alias="TUTORASSIST_EMBEDDING_TIMEOUT",
+        gt=0,
+        le=600,
+        description="Seconds one embeddings request may take before it counts as failed (and is retried later).",
+    )
+    duplicate_similarity: float = Field(
+        default=0.92,
+        alias="TUTORASSIST_DUPLICATE_SIMILARITY",
+        gt=0,
+        le=1,
+        description="Cosine similarity at or above which a new question is a near-duplicate of one in the workspace.",
     )
 
     @field_validator("trusted_proxies")
