@@ -117,11 +117,12 @@ class LocalProvider:
 
 
 def price(model: str, tokens: int) -> Decimal | None:
-    """Cost of `tokens` input tokens of `model` from genai-prices' offline data; None when the model is not priced."""
+    """Cost of `tokens` input tokens of `model` at OpenAI's list price (genai-prices' offline data); None when the
+    model is not one OpenAI prices (a self-hosted model: the log keeps its tokens, its cost is unknown)."""
     from genai_prices import Usage, calc_price
 
     try:
-        return Decimal(str(calc_price(Usage(input_tokens=tokens), model_ref=model).total_price)).quantize(
+        return Decimal(str(calc_price(Usage(input_tokens=tokens), model_ref=model, provider_id="openai").total_price)).quantize(
             Decimal("0.000001"))
     except LookupError:
         return None
