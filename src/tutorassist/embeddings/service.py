@@ -105,7 +105,7 @@ def batches(items: Sequence[Pending], size: int) -> Iterator[Sequence[Pending]]:
 
 
 def embed_questions(transaction: Transaction, workspace_id: UUID, provider: Provider,
-                    question_ids: Sequence[UUID] | None = None, *, batch_size: int = BATCH_SIZE,
+                    question_ids: Sequence[UUID] | None = None, *, batch_size: int | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     between_batches: Callable[[], None] | None = None) -> EmbedResult:
     """Embed the workspace's missing or stale question embeddings (all, or those of `question_ids`) in batches.
@@ -120,7 +120,7 @@ def embed_questions(transaction: Transaction, workspace_id: UUID, provider: Prov
     total = len(pending)
     if progress:
         progress(0, total)
-    for batch in batches(pending, batch_size):
+    for batch in batches(pending, batch_size or BATCH_SIZE):
         if between_batches:
             between_batches()
         started = time.perf_counter()
