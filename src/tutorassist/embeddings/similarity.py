@@ -3,7 +3,7 @@
 A filtered HNSW search (`WHERE workspace_id = …`) stops after `hnsw.ef_search` candidates, most of them other
 workspaces' rows, and so returns too few neighbours. pgvector's iterative scan keeps walking the graph until `limit`
 rows pass the filter (or `hnsw.max_scan_tuples` were visited); `relaxed_order` lets it return them slightly out of
-order, so the outer query sorts the few rows again by exact distance. The query orders by
+order, so the few rows are sorted again by their exact similarity. The query orders by
 `embedding::vector(<dims>) <=> …` and filters on the model, exactly the expression and predicate of the model's
 partial index (app.ensure_embedding_index), so the planner can use it. Figures: docs/embeddings.md."""
 
@@ -48,12 +48,10 @@ def nearest_sql(model: str, dimensions: int, exclude: bool) -> str:
     literal = "'" + model.replace("'", "''") + "'"
     cast = f"extensions.vector({int(dimensions)})"
     return (
-        "SELECT question_id, 1 - distance AS similarity FROM ("
-        f"SELECT e.question_id, e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast}) AS distance "
+        f"SELECT e.question_id, 1 - (e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast})) AS similarity "
         f"FROM question_embeddings e WHERE e.workspace_id = :w AND e.embedding_model = {literal} "
         + ("AND e.question_id <> :exclude " if exclude else "")
         + f"ORDER BY e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast}) LIMIT :k"
-        ") nearest ORDER BY distance, question_id"
     )
 
 
@@ -65,7 +63,10 @@ def similar_to_vector(conn: Connection, workspace_id: UUID, model: str, dimensio
     if exclude is not None:
         params["exclude"] = exclude
     rows = conn.execute(text(nearest_sql(model, dimensions, exclude is not None)), params).all()
-    return [Similar(r.question_id, float(r.similarity)) for r in rows]
+    # relaxed_order hands rows back nearly sorted; the planner believes any SQL re-sort of them is already done
+    # (PostgreSQL 17+ keeps a subquery's or CTE's sort order), so the final order is made here.
+    return sorted((Similar(r.question_id, float(r.similarity)) for r in rows),
+                  key=lambda s: (-s.similarity, str(s.question_id)))
 
 
 def similar_to_question(conn: Connection, workspace_id: UUID, question_id: UUID, limit: int = 10, *,
