@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests import factories
+from tests.api.conftest import api_url, client, people, practice  # noqa: F401  (the API fixtures, for test_api.py)
 from tutorassist.config import get_settings
 from tutorassist.db.connection import owner_engine
 from tutorassist.jobs.context import JobContext

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.api.conftest import Practice, api_url, client, people, practice  # noqa: F401  (the API fixtures)
+from tests.api.conftest import Practice
 from tests.api.helpers import fields, problem
 from tests.api.test_questions import create
 from tests.embeddings.provider_server import provider_server
