@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 from uuid import UUID
 
@@ -59,11 +60,17 @@ def similar_to_text(workspace_id: UUID, ctx: Context,
                                                 description="Free text, e.g. a question being written")],
                     limit: Limit = 10) -> SimilarQuestions:
     """The workspace's questions most similar to a text (owners and tutors)."""
+    # The provider is called between two transactions, so no pooled connection waits on a remote model.
     with ctx.tx(workspace_id) as tx:
         tx.require(*STAFF)
         provider = _provider(ctx, tx)
-        with _provider_errors():
-            found = similarity.similar_to_text(tx.conn, workspace_id, text_.strip(), limit, provider=provider)
+        with provider_problems():
+            dimensions = service.check_model(tx.conn, provider)
+    with provider_problems():
+        [vector] = provider.embed([text_.strip()])
+    with ctx.tx(workspace_id) as tx:
+        tx.require(*STAFF)
+        found = similarity.similar_to_vector(tx.conn, workspace_id, provider.model, dimensions, vector, limit)
         return _shape(tx, provider.model, found)
 
 
@@ -80,7 +87,7 @@ def similar_to_question(workspace_id: UUID, question_id: UUID, ctx: Context, lim
         if tx.scalar("SELECT 1 FROM questions WHERE workspace_id = :w AND id = :q", w=workspace_id, q=question_id) is None:
             raise Problem(404, "Not found", "no such question in this workspace")
         provider = _provider(ctx, tx)
-        with _provider_errors():
+        with provider_problems():
             try:
                 found = similarity.similar_to_question(tx.conn, workspace_id, question_id, limit, model=provider.model)
             except similarity.NotEmbedded:
@@ -114,18 +121,15 @@ def _provider(ctx: RequestContext, tx: Tx) -> providers.Provider:
         raise Problem(502, "Bad Gateway", str(exc)) from None
 
 
-class _provider_errors:
-    """Provider failures as problems: 503 with Retry-After when transient, 502 when refused."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, tb) -> bool:
-        if isinstance(exc, ProviderUnavailable):
-            raise Problem(503, "Service Unavailable", str(exc), retry_after=int(exc.retry_after)) from None
-        if isinstance(exc, ProviderRefused):
-            raise Problem(502, "Bad Gateway", str(exc)) from None
-        return False
+@contextmanager
+def provider_problems() -> Iterator[None]:
+    """Provider failures as problems: 503 with `retry_after` when transient, 502 when refused."""
+    try:
+        yield
+    except ProviderUnavailable as exc:
+        raise Problem(503, "Service Unavailable", str(exc), retry_after=int(exc.retry_after)) from None
+    except ProviderRefused as exc:
+        raise Problem(502, "Bad Gateway", str(exc)) from None
 
 
 def _shape(tx: Tx, model: str, found: list[similarity.Similar]) -> SimilarQuestions:
