@@ -36,7 +36,7 @@ from benchmarks.scales import workspace_shares
 from tutorassist.db import embedded
 from tutorassist.db.connection import libpq_url
 from tutorassist.embeddings.models import index_name
-from tutorassist.embeddings.similarity import nearest_sql
+from tutorassist.embeddings.similarity import EXACT_BELOW, nearest_sql, size_sql
 
 MODEL, DIMS, K = "all-MiniLM-L6-v2", 384, 10
 SIZES = {"S": (20, 2_000), "M": (50, 10_000), "L": (500, 100_000)}  # workspaces, questions
@@ -55,18 +55,23 @@ class Setting:
     label: str
     iterative_scan: str  # off | relaxed_order | strict_order
     ef_search: int
-    force_hnsw: bool  # enable_sort = off: the HNSW index even where the planner would scan the workspace's rows
+    mode: str  # production: exact below EXACT_BELOW, else HNSW (as similarity.similar_to_vector decides, the count
+    #            timed too) | planner: the HNSW query, the planner choosing | hnsw: the HNSW query with enable_sort =
+    #            off, so the index even where the planner would scan the workspace | exact: every row scored
     max_scan_tuples: int = 20_000
 
 
 SETTINGS = [
-    Setting("planner's choice, relaxed_order, ef 40 (production)", "relaxed_order", 40, False),
-    Setting("planner's choice, relaxed_order, ef 100", "relaxed_order", 100, False),
-    Setting("planner's choice, strict_order, ef 40", "strict_order", 40, False),
-    Setting("planner's choice, no iterative scan, ef 40 (pgvector default)", "off", 40, False),
-    Setting("HNSW always, no iterative scan, ef 40", "off", 40, True),
-    Setting("HNSW always, relaxed_order, ef 40", "relaxed_order", 40, True),
-    Setting("HNSW always, relaxed_order, ef 100, max_scan_tuples 100000", "relaxed_order", 100, True, 100_000),
+    Setting(f"production: exact below {EXACT_BELOW:,} embeddings, else HNSW relaxed_order, ef 40", "relaxed_order", 40,
+            "production"),
+    Setting("exact always", "relaxed_order", 40, "exact"),
+    Setting("planner's choice, relaxed_order, ef 40", "relaxed_order", 40, "planner"),
+    Setting("planner's choice, relaxed_order, ef 100", "relaxed_order", 100, "planner"),
+    Setting("planner's choice, strict_order, ef 40", "strict_order", 40, "planner"),
+    Setting("planner's choice, no iterative scan, ef 40 (pgvector default)", "off", 40, "planner"),
+    Setting("HNSW always, no iterative scan, ef 40", "off", 40, "hnsw"),
+    Setting("HNSW always, relaxed_order, ef 40", "relaxed_order", 40, "hnsw"),
+    Setting("HNSW always, relaxed_order, ef 100, max_scan_tuples 100000", "relaxed_order", 100, "hnsw", 100_000),
 ]
 
 # ------------------------------------------------------------------------------------------------------ the texts
@@ -225,7 +230,6 @@ def measure(url: str, vectors: np.ndarray, owners: list[int], workspace_ids, que
     picks = [rng.randrange(len(owners)) for _ in range(queries)]
     truth = {q: exact_top(vectors, by_workspace[owners[q]], q) for q in picks}
     index_of = {qid: i for i, qid in enumerate(question_ids)}
-    sql = nearest_sql(MODEL, DIMS, exclude=True)
     results = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET search_path = public, extensions")
@@ -234,22 +238,32 @@ def measure(url: str, vectors: np.ndarray, owners: list[int], workspace_ids, que
         conn.execute("SET plan_cache_mode = force_custom_plan")
         from sqlalchemy import text as sa_text  # the production query is written with :named parameters
 
-        psql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", str(sa_text(sql)))
+        def psycopg_sql(sql: str) -> str:
+            return re.sub(r"(?<!:):(\w+)", r"%(\1)s", str(sa_text(sql)))
+
+        approximate = psycopg_sql(nearest_sql(MODEL, DIMS, exclude=True))
+        exact = psycopg_sql(nearest_sql(MODEL, DIMS, exclude=True, exact=True))
+        size = psycopg_sql(size_sql(MODEL))
         for setting in SETTINGS:
             conn.execute(f"SET hnsw.iterative_scan = {setting.iterative_scan}")
             conn.execute(f"SET hnsw.ef_search = {setting.ef_search}")
             conn.execute(f"SET hnsw.max_scan_tuples = {setting.max_scan_tuples}")
-            conn.execute(f"SET enable_sort = {'off' if setting.force_hnsw else 'on'}")
+            conn.execute(f"SET enable_sort = {'off' if setting.mode == 'hnsw' else 'on'}")
             times, hits, wanted, short = [], 0, 0, 0
             hnsw_times, hnsw_hits, hnsw_wanted = [], 0, 0
             for q in picks:
                 params = {"q": "[" + ",".join(f"{x:.7g}" for x in vectors[q]) + "]",
                           "w": workspace_ids[owners[q]], "k": K, "exclude": question_ids[q]}
-                # Which plan this query gets (not timed): the planner picks per workspace, by its size.
-                plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + psql, params))
                 started = time.perf_counter()
-                rows = conn.execute(psql, params).fetchall()
+                if setting.mode == "production":
+                    small = conn.execute(size, params).fetchone()[0] < EXACT_BELOW
+                    sql = exact if small else approximate
+                else:
+                    sql = exact if setting.mode == "exact" else approximate
+                rows = conn.execute(sql, params).fetchall()
                 elapsed = (time.perf_counter() - started) * 1000
+                # Which plan this query got (not timed): the planner picks per workspace, by its size.
+                plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, params))
                 got, expected = {index_of[r[0]] for r in rows}, truth[q]
                 times.append(elapsed)
                 hits += len(got & expected)

@@ -80,13 +80,30 @@ def test_filtered_search_returns_k_results_of_the_right_workspace_in_order(crowd
     engine, tutor, workspaces = crowd
     name, dims = model
     with acting(engine, tutor, workspaces[which]) as conn:
-        if hnsw:  # the filtered HNSW scan, as the planner picks it for a large workspace
+        if hnsw:  # the filtered HNSW scan, as a workspace of EXACT_BELOW embeddings or more gets it
             conn.execute(text("SET LOCAL enable_sort = off"))
-        found = similarity.similar_to_vector(conn, workspaces[which], name, dims, random_vector(dims, seed), k)
+        found = similarity.similar_to_vector(conn, workspaces[which], name, dims, random_vector(dims, seed), k,
+                                             exact=not hnsw)
         own = {r[0] for r in conn.execute(text("SELECT id FROM questions WHERE workspace_id = :w"), {"w": workspaces[which]})}
     assert len(found) == k
     assert {s.question_id for s in found} <= own
     assert [s.similarity for s in found] == sorted((s.similarity for s in found), reverse=True)
+
+
+def test_exact_and_hnsw_search_agree_and_a_small_workspace_is_searched_exactly(crowd):
+    engine, tutor, workspaces = crowd
+    query = random_vector(384, 3)
+    with acting(engine, tutor, workspaces[0]) as conn:
+        assert conn.execute(text(similarity.size_sql("all-MiniLM-L6-v2")), {"w": workspaces[0]}).scalar() == PER_WORKSPACE
+        plan = "\n".join(r[0] for r in conn.execute(
+            text("EXPLAIN " + similarity.nearest_sql("all-MiniLM-L6-v2", 384, exclude=False, exact=True)),
+            {"q": str(query).replace(" ", ""), "w": workspaces[0], "k": 10}))
+        assert "hnsw" not in plan
+        chosen = similarity.similar_to_vector(conn, workspaces[0], "all-MiniLM-L6-v2", 384, query, 10)  # 600 < EXACT_BELOW
+        exact = similarity.similar_to_vector(conn, workspaces[0], "all-MiniLM-L6-v2", 384, query, 10, exact=True)
+        approximate = similarity.similar_to_vector(conn, workspaces[0], "all-MiniLM-L6-v2", 384, query, 10, exact=False)
+    assert chosen == exact
+    assert len({s.question_id for s in approximate} & {s.question_id for s in exact}) >= 8
 
 
 def test_a_workspace_never_finds_another_workspaces_questions_even_when_asking_for_it(crowd):

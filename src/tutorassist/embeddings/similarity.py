@@ -23,6 +23,10 @@ EF_SEARCH = 40
 MAX_SCAN_TUPLES = 20_000
 """hnsw.max_scan_tuples: how far the iterative scan may walk before it gives up (bounds a rare worst case)."""
 MAX_LIMIT = 100
+EXACT_BELOW = 5_000
+"""A workspace with fewer embeddings of the model than this is searched exactly (its rows by primary key, every
+distance computed): at scale L that costs a few ms and is exact, while the planner, left alone, sent the larger
+workspaces (≈1-3% of the index) to the HNSW index at ~20 ms p95 (docs/embeddings.md)."""
 
 
 @dataclass(frozen=True)
@@ -42,27 +46,46 @@ def tune(conn: Connection, ef_search: int = EF_SEARCH, max_scan_tuples: int = MA
                  {"ef": str(int(ef_search)), "mst": str(int(max_scan_tuples))})
 
 
-def nearest_sql(model: str, dimensions: int, exclude: bool) -> str:
+def _literal(model: str) -> str:
+    return "'" + model.replace("'", "''") + "'"
+
+
+def size_sql(model: str) -> str:
+    """How many embeddings of the model the workspace has, counted only up to EXACT_BELOW (a bounded index scan)."""
+    return (f"SELECT count(*) FROM (SELECT 1 FROM question_embeddings e WHERE e.workspace_id = :w "
+            f"AND e.embedding_model = {_literal(model)} LIMIT {EXACT_BELOW}) counted")
+
+
+def nearest_sql(model: str, dimensions: int, exclude: bool, *, exact: bool = False) -> str:
     """The k-NN query of one model, its name and size inlined so the partial index's predicate and expression match
-    (names are restricted by embedding_models' CHECK to characters that need no escaping beyond quotes)."""
-    literal = "'" + model.replace("'", "''") + "'"
+    (names are restricted by embedding_models' CHECK to characters that need no escaping beyond quotes).
+
+    exact: every row of the workspace is scored (the distances are computed under OFFSET 0, a fence the planner
+    does not flatten, so it cannot turn the ORDER BY into an HNSW scan)."""
     cast = f"extensions.vector({int(dimensions)})"
-    return (
-        f"SELECT e.question_id, 1 - (e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast})) AS similarity "
-        f"FROM question_embeddings e WHERE e.workspace_id = :w AND e.embedding_model = {literal} "
-        + ("AND e.question_id <> :exclude " if exclude else "")
-        + f"ORDER BY e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast}) LIMIT :k"
-    )
+    distance = f"e.embedding::{cast} OPERATOR(extensions.<=>) CAST(:q AS {cast})"
+    where = (f"e.workspace_id = :w AND e.embedding_model = {_literal(model)}"
+             + (" AND e.question_id <> :exclude" if exclude else ""))
+    if exact:
+        return (f"SELECT question_id, 1 - distance AS similarity FROM (SELECT e.question_id, {distance} AS distance "
+                f"FROM question_embeddings e WHERE {where} OFFSET 0) scored ORDER BY distance LIMIT :k")
+    return (f"SELECT e.question_id, 1 - ({distance}) AS similarity FROM question_embeddings e WHERE {where} "
+            f"ORDER BY {distance} LIMIT :k")
 
 
 def similar_to_vector(conn: Connection, workspace_id: UUID, model: str, dimensions: int, vector: Sequence[float],
-                      limit: int, *, exclude: UUID | None = None, tuned: bool = True) -> list[Similar]:
-    if tuned:
+                      limit: int, *, exclude: UUID | None = None, tuned: bool = True,
+                      exact: bool | None = None) -> list[Similar]:
+    """The workspace's `limit` embeddings of `model` nearest to `vector`. exact: None decides by the workspace's size
+    (EXACT_BELOW), True scores every row, False takes the HNSW index (where the planner agrees)."""
+    if exact is None:
+        exact = conn.execute(text(size_sql(model)), {"w": workspace_id}).scalar() < EXACT_BELOW
+    if tuned and not exact:
         tune(conn)
     params = {"q": vector_literal(vector), "w": workspace_id, "k": int(limit)}
     if exclude is not None:
         params["exclude"] = exclude
-    rows = conn.execute(text(nearest_sql(model, dimensions, exclude is not None)), params).all()
+    rows = conn.execute(text(nearest_sql(model, dimensions, exclude is not None, exact=exact)), params).all()
     # relaxed_order hands rows back nearly sorted; the planner believes any SQL re-sort of them is already done
     # (PostgreSQL 17+ keeps a subquery's or CTE's sort order), so the final order is made here.
     return sorted((Similar(r.question_id, float(r.similarity)) for r in rows),
@@ -109,8 +132,11 @@ def near_duplicates(conn: Connection, workspace_id: UUID, texts: Sequence[str], 
     provider = provider or providers.configured()
     dimensions = check_model(conn, provider)
     vectors = provider.embed(list(texts))
-    tune(conn)
-    return [[s for s in similar_to_vector(conn, workspace_id, provider.model, dimensions, v, limit, tuned=False)
+    exact = conn.execute(text(size_sql(provider.model)), {"w": workspace_id}).scalar() < EXACT_BELOW
+    if not exact:
+        tune(conn)
+    return [[s for s in similar_to_vector(conn, workspace_id, provider.model, dimensions, v, limit, tuned=False,
+                                          exact=exact)
              if s.similarity >= threshold] for v in vectors]
 
 
