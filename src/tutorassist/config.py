@@ -6,6 +6,7 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,10 +87,52 @@ class Settings(BaseSettings):
                               description="Seconds one provider call may take before it counts as timed out.")
     ai_temperature: float = Field(default=0.7, alias="TUTORASSIST_AI_TEMPERATURE", ge=0, le=2,
                                   description="Sampling temperature of generation calls.")
+    embedding_provider: Literal["local", "openai"] = Field(
+        default="local",
+        alias="TUTORASSIST_EMBEDDING_PROVIDER",
+        description="Where question embeddings come from: local (a model shipped with the package, no network) or "
+        "openai (any OpenAI-compatible /v1/embeddings endpoint).",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_MODEL",
+        description="Embedding model name. Unset: the provider's default (local: all-MiniLM-L6-v2, openai: "
+        "text-embedding-3-small). It must be registered in embedding_models (docs/embeddings.md).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$",
+    )
+    embedding_dimensions: int | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_DIMENSIONS",
+        ge=1,
+        le=2000,
+        description="Ask an OpenAI-compatible model for this many dimensions (models that support `dimensions`). "
+        "Unset: the model's own size.",
+    )
+    embedding_base_url: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_BASE_URL",
+        description="Base URL of the OpenAI-compatible embeddings API (ending in /v1). Unset: OpenAI's.",
+    )
+    embedding_api_key: str | None = Field(
+        default=None,
+        alias="TUTORASSIST_EMBEDDING_API_KEY",
+        description="API key of the embeddings API (required by the openai provider; any value for a server that "
+        "checks none).",
+    )
+    embedding_timeout: float = Field(
+        default=30.0,
+        alias="TUTORASSIST_EMBEDDING_TIMEOUT",
+        gt=0,
+        le=600,
+        description="Seconds one embeddings request may take before it counts as failed (and is retried later).",
+    )
     duplicate_similarity: float = Field(
-        default=0.8, alias="TUTORASSIST_DUPLICATE_SIMILARITY", gt=0, le=1,
-        description="Similarity (0..1) at or above which a generated question is a near-duplicate of one already in "
-        "the workspace and is rejected.",
+        default=0.92,
+        alias="TUTORASSIST_DUPLICATE_SIMILARITY",
+        gt=0,
+        le=1,
+        description="Cosine similarity of embeddings at or above which a generated question worded like one in the "
+        "workspace, about the same numbers, is a near-duplicate and rejected (docs/ai-generation.md).",
     )
 
     @field_validator("trusted_proxies")

@@ -31,6 +31,7 @@ from tutorassist.ai.prompts import TopicContext
 from tutorassist.ai.providers import OFFLINE, CallResult, ProviderBusy, ProviderRefused
 from tutorassist.ai.providers import offline as offline_provider
 from tutorassist.ai.providers import openai as openai_provider
+from tutorassist.ai.similar import EmbeddingSimilar
 from tutorassist.config import Settings, get_settings
 from tutorassist.jobs.context import JobContext
 from tutorassist.jobs.periodic import maintenance
@@ -44,7 +45,6 @@ SYLLABUS_GENERATE = "SYLLABUS_GENERATE"
 OPERATION_SYNC, OPERATION_BATCH = "generate_question", "batch_generate"
 BATCH_POLL_SECONDS = 60.0
 
-similar_fn: pipeline.SimilarFn = pipeline.trigram_similar
 """How near-duplicates are found (replaced by the embeddings search where it is installed)."""
 
 
@@ -101,8 +101,14 @@ class _Run:
     def __init__(self, ctx: JobContext, batch_id: UUID, provider: str, settings: Settings,
                  similar: pipeline.SimilarFn | None) -> None:
         self.ctx, self.batch_id, self.provider, self.settings = ctx, batch_id, provider, settings
-        self.similar = similar or similar_fn
+        self.similar = similar or EmbeddingSimilar(ctx)
         self.seen: set[str] = set()
+        self.refresh_embeddings()
+
+    def refresh_embeddings(self) -> None:
+        """Bring the workspace's embeddings up to date, so the next comparison sees every question (new ones too)."""
+        if isinstance(self.similar, EmbeddingSimilar):
+            self.similar.refresh()
 
     def duplicate_check(self, conn, checked: pipeline.Checked) -> str | None:  # noqa: ANN001 - Connection
         return pipeline.duplicate_reason(conn, self.ctx.workspace_id, checked, self.seen, self.similar,
@@ -154,6 +160,7 @@ class _Run:
             store.record_call(self.ctx.owner, workspace_id=self.ctx.workspace_id, user_id=self.ctx.user_id,
                               job_id=self.ctx.job_id, batch_id=self.batch_id, operation=operation, call=call,
                               topic=topic, outcomes=outcomes_of(call, group), duplicate_check=self.duplicate_check)
+            self.refresh_embeddings()
             done += len(group)
             self.ctx.progress(done, total, f"{done} of {total} questions generated and checked")
 
@@ -256,6 +263,7 @@ def run_batch(ctx: JobContext, payload: dict[str, Any], *, settings: Settings | 
                                      duplicate_check=run.duplicate_check)
         if recorded:
             done += 1
+            run.refresh_embeddings()
             ctx.progress(done, len(wanted), f"{done} of {len(wanted)} batch results stored")
     item_ids = [item for item, _ in wanted]
     if state.status == "completed":

@@ -34,13 +34,15 @@ from tutorassist.ai.candidate import QuestionCandidate
 from tutorassist.ai.verify import verify_candidate
 from tutorassist.questions.latex import latex_to_text
 
-SimilarFn = Callable[[Connection, UUID, str], Sequence[tuple[UUID, float]]]
+SimilarFn = Callable[[Connection, UUID, "Checked"], Sequence[tuple[UUID, float]]]
 log = logging.getLogger("tutorassist.ai")
 SIMILAR_SHOWN = 0.5  # similarities from here on are recorded as source_context.similar_questions
 
 
-def trigram_similar(conn: Connection, workspace_id: UUID, prompt_text: str) -> list[tuple[UUID, float]]:
-    """The workspace's questions whose prompt text is most similar (pg_trgm), best first."""
+def trigram_similar(conn: Connection, workspace_id: UUID, checked: Checked) -> list[tuple[UUID, float]]:
+    """The workspace's questions whose prompt text is most similar by trigrams (pg_trgm), best first: a SimilarFn
+    that needs no embedding model (the jobs use ai.similar.EmbeddingSimilar)."""
+    prompt_text = checked.prompt_text
     rows = conn.execute(text(
         "SELECT id, extensions.similarity(prompt_text, :t) AS s FROM questions "
         "WHERE workspace_id = :w AND prompt_text OPERATOR(extensions.%) :t ORDER BY s DESC, id LIMIT 5"),
@@ -158,7 +160,7 @@ def duplicate_reason(conn: Connection, workspace_id: UUID, checked: Checked, see
     key = normalised(checked.prompt_text)
     if key in seen:
         return "duplicate_in_job"
-    similar = [(qid, s) for qid, s in similar_fn(conn, workspace_id, checked.prompt_text)]
+    similar = [(qid, s) for qid, s in similar_fn(conn, workspace_id, checked)]
     close = [qid for qid, s in similar if s >= threshold]
     if close:
         signature = math_signature(checked.prompt_text)

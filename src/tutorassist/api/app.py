@@ -19,6 +19,7 @@ from tutorassist.api.logs import install_redaction
 from tutorassist.assignments.endpoints import router as assignments_router
 from tutorassist.db import migrate
 from tutorassist.db.connection import app_engine
+from tutorassist.embeddings.endpoints import router as embeddings_router
 from tutorassist.identity.endpoints import router as identity_router
 from tutorassist.jobs.endpoints import router as jobs_router
 from tutorassist.kit import openapi, problems
@@ -66,6 +67,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
     app.include_router(programs_router)
     app.include_router(topics_router)
     app.include_router(materials_router)
+    app.include_router(embeddings_router)  # before questions: /questions/similar is not a question id
     app.include_router(questions_router)
     app.include_router(assignments_router)
     app.include_router(learning_router)

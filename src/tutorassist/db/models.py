@@ -9,6 +9,7 @@ from tutorassist.ai.models import AIUsageLog
 from tutorassist.assignments.models import Assignment, AssignmentItem
 from tutorassist.audit.models import AuditLog
 from tutorassist.db.base import Base
+from tutorassist.embeddings.models import EmbeddingModel, QuestionEmbedding
 from tutorassist.exports.models import PdfExport
 from tutorassist.identity.models import (
     AuthSession,
@@ -31,7 +32,6 @@ from tutorassist.questions.models import (
     GradeLevel,
     Question,
     QuestionBatch,
-    QuestionEmbedding,
     QuestionGradeLevel,
     QuestionHistory,
     QuestionProgram,
@@ -49,6 +49,7 @@ __all__ = [
     "AuditLog",
     "AuthSession",
     "Base",
+    "EmbeddingModel",
     "GradeLevel",
     "InviteToken",
     "Job",

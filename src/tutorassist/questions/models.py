@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
     Computed,
@@ -384,43 +383,6 @@ class QuestionGradeLevel(Base):
         ForeignKey("grade_levels.id", ondelete="CASCADE"), primary_key=True, comment="The grade level"
     )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the link was made")
-
-
-class QuestionEmbedding(Base):
-    """Vector embeddings of questions for similarity search and duplicate detection (one per question and model)"""
-
-    __tablename__ = "question_embeddings"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["workspace_id", "question_id"], ["questions.workspace_id", "questions.id"], ondelete="CASCADE"
-        ),
-        Index(
-            "idx_question_embeddings_hnsw",
-            "embedding",
-            postgresql_using="hnsw",
-            postgresql_ops={"embedding": "extensions.vector_cosine_ops"},
-        ),
-        {"comment": __doc__},
-    )
-
-    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, comment="The workspace")
-    question_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, comment="The question embedded")
-    embedding_model: Mapped[str] = mapped_column(
-        primary_key=True, comment="Embedding model name, e.g. all-MiniLM-L6-v2 or text-embedding-3-small"
-    )
-    model_version: Mapped[str | None] = mapped_column(
-        comment="Model version, so embeddings can be regenerated when the model changes"
-    )
-    text_hash: Mapped[str] = mapped_column(
-        comment="SHA-256 (hex) of the text embedded; a different hash means the embedding is stale"
-    )
-    embedding: Mapped[list[float]] = mapped_column(
-        Vector(384), comment="384-dimension embedding (providers with larger models are asked for 384 dimensions)"
-    )
-    generated_at: Mapped[datetime] = mapped_column(
-        server_default=text("now()"), comment="When the embedding was computed"
-    )
-    generation_time_ms: Mapped[int | None] = mapped_column(comment="How long computing it took")
 
 
 class QuestionHistory(Base):

@@ -1,0 +1,88 @@
+"""Job types of the embeddings domain.
+
+EMBED_QUESTIONS: the workspace's missing or stale embeddings (payload `{"question_ids": [...]}` limits it to those).
+REEMBED_ALL: after a model change, every question of the workspace with the configured model, progress reported;
+`{"drop_other_models": true}` then deletes the workspace's embeddings of every other model.
+
+Both are idempotent: a batch is upserted in its own transaction and only stale embeddings are computed, so a run
+started again after a crash continues where the last committed batch ended. Provider failures: rate limits, timeouts
+and 5xx retry later (the server's Retry-After honoured); a refusal (bad key, unknown model, malformed answer) fails
+the job with the provider's reason. Every openai call is logged in ai_usage_log with the job's id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+
+from tutorassist.embeddings import providers
+from tutorassist.embeddings.providers import ProviderRefused, ProviderUnavailable, UsageRecord
+from tutorassist.embeddings.service import embed_questions
+from tutorassist.jobs.context import JobContext
+from tutorassist.jobs.registry import JobFailed, RetryLater, job_type
+
+OPERATION = "generate_embedding"
+
+
+def usage_sink(ctx: JobContext):
+    """Writes one ai_usage_log row per provider call, in its own committed transaction (kept even if the job fails)."""
+
+    def record(usage: UsageRecord) -> None:
+        with ctx.owner.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input, "
+                "tokens_output, tokens_total, cost_usd, duration_ms, success, error_message, metadata) VALUES "
+                "(:w, :u, :j, :op, :model, :tin, 0, :ttot, :cost, :ms, :ok, :err, CAST(:meta AS jsonb))"),
+                {"w": ctx.workspace_id, "u": ctx.user_id, "j": ctx.job_id, "op": OPERATION, "model": usage.model,
+                 "tin": usage.tokens_input, "ttot": usage.tokens_total, "cost": usage.cost_usd,
+                 "ms": usage.duration_ms, "ok": usage.success, "err": usage.error_message,
+                 "meta": json.dumps(usage.metadata)})
+
+    return record
+
+
+def _question_ids(payload: dict[str, Any]) -> list[UUID] | None:
+    ids = payload.get("question_ids")
+    if ids is None:
+        return None
+    if not isinstance(ids, list):
+        raise JobFailed("question_ids must be a list of question ids")
+    try:
+        return [UUID(str(i)) for i in ids]
+    except ValueError:
+        raise JobFailed("question_ids must hold question ids (UUIDs)") from None
+
+
+def _run(ctx: JobContext, question_ids: list[UUID] | None, message: str) -> dict[str, Any]:
+    try:
+        provider = providers.configured(usage=usage_sink(ctx))
+        result = embed_questions(
+            ctx.acting, ctx.workspace_id, provider, question_ids,
+            progress=lambda done, total: ctx.progress(done, total, message),
+            between_batches=ctx.stop_if_cancelled,
+        )
+    except ProviderUnavailable as exc:
+        raise RetryLater(str(exc), exc.retry_after) from None
+    except ProviderRefused as exc:
+        raise JobFailed(str(exc)) from None
+    return {"model": provider.model, "model_version": provider.version, **result.as_json()}
+
+
+@job_type("EMBED_QUESTIONS", max_attempts=5)
+def embed_missing(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Embed the workspace's questions whose embedding is missing or stale (text or model changed)."""
+    return _run(ctx, _question_ids(payload), "embedding questions")
+
+
+@job_type("REEMBED_ALL", max_attempts=5)
+def reembed_all(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """Re-embed every question of the workspace with the configured model (after a model change)."""
+    result = _run(ctx, None, "re-embedding every question with the configured model")
+    if payload.get("drop_other_models"):
+        with ctx.acting() as conn:
+            dropped = conn.execute(text("DELETE FROM question_embeddings WHERE workspace_id = :w AND embedding_model <> :m"),
+                                   {"w": ctx.workspace_id, "m": result["model"]}).rowcount
+        result["dropped_other_models"] = dropped
+    return result
