@@ -108,12 +108,10 @@ def _provider(ctx: RequestContext, tx: Tx) -> providers.Provider:
 
         with acting(ctx.engine, tx.user_id, tx.workspace_id) as conn:
             conn.execute(text(
-                "INSERT INTO ai_usage_log (workspace_id, user_id, operation_type, model, tokens_input, tokens_output, "
-                "tokens_total, cost_usd, duration_ms, success, error_message, metadata) VALUES (:w, :u, :op, :model, "
-                ":tin, 0, :ttot, :cost, :ms, :ok, :err, CAST(:meta AS jsonb))"),
-                {"w": tx.workspace_id, "u": tx.user_id, "op": _jobs.OPERATION, "model": usage.model,
-                 "tin": usage.tokens_input, "ttot": usage.tokens_total, "cost": usage.cost_usd, "ms": usage.duration_ms,
-                 "ok": usage.success, "err": usage.error_message, "meta": json.dumps(usage.metadata)})
+                "SELECT app.log_request_ai_usage(:op, :model, :tin, 0, :cost, :ms, :ok, :err, CAST(:meta AS jsonb))"),
+                {"op": _jobs.OPERATION, "model": usage.model, "tin": usage.tokens_input, "cost": usage.cost_usd,
+                 "ms": usage.duration_ms, "ok": usage.success, "err": usage.error_message,
+                 "meta": json.dumps(usage.metadata)})
 
     try:
         return providers.configured(usage=record)

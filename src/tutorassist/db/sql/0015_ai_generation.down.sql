@@ -1,4 +1,5 @@
 -- Reverses 0015_ai_generation.up.sql.
+DROP FUNCTION app.log_request_ai_usage(text, text, integer, integer, numeric, integer, boolean, text, jsonb);
 GRANT INSERT, UPDATE, DELETE ON ai_usage_log, question_batches TO tutorassist_app;
 ALTER TABLE question_batches
   DROP COLUMN error_text,

@@ -23,3 +23,21 @@ COMMENT ON COLUMN question_batches.error_text IS 'Why the batch ended failed, ex
 
 -- A tutor must not forge costs or batch outcomes: the worker (schema owner) writes them, staff only read.
 REVOKE INSERT, UPDATE, DELETE ON ai_usage_log, question_batches FROM tutorassist_app;
+
+-- A provider call a request makes itself (an embedding of a search text) is logged through this one door: for the
+-- caller's staff workspace and as the caller, never for another workspace, a job or another user.
+CREATE FUNCTION app.log_request_ai_usage(p_operation text, p_model text, p_tokens_input integer, p_tokens_output integer,
+  p_cost_usd numeric, p_duration_ms integer, p_success boolean, p_error text, p_metadata jsonb) RETURNS uuid
+  LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  INSERT INTO ai_usage_log (workspace_id, user_id, operation_type, model, tokens_input, tokens_output, tokens_total,
+                            cost_usd, duration_ms, success, error_message, metadata)
+  SELECT ws, app.current_user_id(), p_operation, p_model, p_tokens_input, p_tokens_output,
+         coalesce(p_tokens_input, 0) + coalesce(p_tokens_output, 0), p_cost_usd, p_duration_ms, p_success, p_error,
+         coalesce(p_metadata, '{}'::jsonb)
+  FROM (SELECT app.staff_workspace() AS ws) s WHERE ws IS NOT NULL
+  RETURNING id
+$$;
+COMMENT ON FUNCTION app.log_request_ai_usage(text, text, integer, integer, numeric, integer, boolean, text, jsonb) IS
+  'Logs a provider call made by a request of a staff member, in their workspace and as them (staff cannot write ai_usage_log otherwise); NULL for anyone else';
+REVOKE EXECUTE ON FUNCTION app.log_request_ai_usage(text, text, integer, integer, numeric, integer, boolean, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.log_request_ai_usage(text, text, integer, integer, numeric, integer, boolean, text, jsonb) TO tutorassist_app;
