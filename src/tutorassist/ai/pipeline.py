@@ -51,6 +51,15 @@ def trigram_similar(conn: Connection, workspace_id: UUID, checked: Checked) -> l
 
 
 def _fix_latex(value: str) -> str:
+    """Display math as \\[...\\], \\frac for \\dfrac, tidy whitespace; applied until nothing changes, since one
+    rewrite can line up `$$` pairs for the next (a property test found `$$\\[$$...$$`). It ends: every rewrite
+    removes `$` signs or shortens the text."""
+    while (fixed := _fix_latex_once(value)) != value:
+        value = fixed
+    return value
+
+
+def _fix_latex_once(value: str) -> str:
     value = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\[" + m.group(1).strip() + "\\]", value, flags=re.S)
     value = value.replace("\\dfrac", "\\frac")
     value = re.sub(r"[ \t]+\n", "\n", value)
