@@ -166,7 +166,7 @@ def _bare_rate(url: str, conn: psycopg.Connection, jobs: int, workers: int) -> f
     return jobs / float(span)
 
 
-def measure(url: str, jobs: int, pickups: int) -> Figures:
+def measure(url: str, jobs: int, pickups: int, worker_counts: tuple[int, ...] = (1, 4)) -> Figures:
     with connect(url, autocommit=True) as conn:
         ws = _workspace(conn)
         worker = _start(url, bare=False)
@@ -176,8 +176,8 @@ def measure(url: str, jobs: int, pickups: int) -> Figures:
             ours_pickup, bare_pickup = _ours_pickup(conn, ws, pickups), _bare_pickup(conn, pickups)
         finally:
             _stop([worker, bare])
-        ours_rate = {n: _ours_rate(url, conn, ws, jobs, n) for n in (1, 4)}
-        bare_rate = {n: _bare_rate(url, conn, jobs, n) for n in (1, 4)}
+        ours_rate = {n: _ours_rate(url, conn, ws, jobs, n) for n in worker_counts}
+        bare_rate = {n: _bare_rate(url, conn, jobs, n) for n in worker_counts}
     return Figures(ours_pickup, bare_pickup, ours_rate, bare_rate, jobs)
 
 
@@ -187,7 +187,7 @@ def render(f: Figures) -> tuple[Table, str]:
                   f"{f.ours_pickup.p50 / f.bare_pickup.p50:.2f}")
     table.add_row("pickup p95 (ms)", f"{f.ours_pickup.p95:.1f}", f"{f.bare_pickup.p95:.1f}",
                   f"{f.ours_pickup.p95 / f.bare_pickup.p95:.2f}")
-    for n in (1, 4):
+    for n in f.ours_rate:
         table.add_row(f"trivial jobs/s, {n} worker{'s' if n > 1 else ''}", f"{f.ours_rate[n]:.0f}",
                       f"{f.bare_rate[n]:.0f}", f"{f.ours_rate[n] / f.bare_rate[n]:.2f}")
     lines = [
@@ -198,7 +198,7 @@ def render(f: Figures) -> tuple[Table, str]:
         f"| pickup p50 (ms) | {f.ours_pickup.p50:.1f} | {f.bare_pickup.p50:.1f} | {f.ours_pickup.p50 / f.bare_pickup.p50:.2f} |",
         f"| pickup p95 (ms) | {f.ours_pickup.p95:.1f} | {f.bare_pickup.p95:.1f} | {f.ours_pickup.p95 / f.bare_pickup.p95:.2f} |",
     ] + [f"| trivial jobs/s, {n} worker{'s' if n > 1 else ''} | {f.ours_rate[n]:.0f} | {f.bare_rate[n]:.0f} | "
-         f"{f.ours_rate[n] / f.bare_rate[n]:.2f} |" for n in (1, 4)]
+         f"{f.ours_rate[n] / f.bare_rate[n]:.2f} |" for n in f.ours_rate]
     return table, "\n".join(lines)
 
 
@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.jobs", description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=3000, help="trivial jobs per throughput run (default 3000)")
     parser.add_argument("--pickups", type=int, default=200, help="jobs timed one at a time for pickup (default 200)")
+    parser.add_argument("--workers", default="1,4", help="worker processes of the throughput runs (default 1,4)")
     parser.add_argument("--database-url", help="a database the benchmark may drop and remake")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/performance.md")
     parser.add_argument("--bare-worker", metavar="URL", help=argparse.SUPPRESS)
@@ -220,11 +221,17 @@ def _run(args: argparse.Namespace) -> None:
     from benchmarks.database import resolve_url
     from benchmarks.scales import SCALES
 
+    try:
+        counts = tuple(int(n) for n in args.workers.split(","))
+    except ValueError:
+        raise BenchmarkError(f"--workers must be numbers separated by commas, not {args.workers!r}") from None
+    if not counts or min(counts) < 1:
+        raise BenchmarkError("--workers must name at least one count, each at least 1")
     url = with_database(args.database_url or resolve_url(SCALES["S"], None), DATABASE) if not args.database_url \
         else libpq_url(args.database_url)
     recreate(url, "jobs benchmark")
     migrate.upgrade(url)
-    figures = measure(url, args.jobs, args.pickups)
+    figures = measure(url, args.jobs, args.pickups, counts)
     table, markdown = render(figures)
     console.print(table)
     if not args.no_docs:

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from tutorassist.api.context import Context
 from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from tutorassist.kit.problems import problem_response
+from tutorassist.kit.schemas import PYTHON_SPACE, stripped_length
 from tutorassist.questions.materials import schemas, service
 
 MULTIPART_OVERHEAD = 1024 * 1024  # the form's other fields and boundaries, on top of the file itself
@@ -33,6 +34,9 @@ class _SizeLimitedRoute(APIRoute):
         return limited
 
 
+# 1 to 300 characters once stripped of str.strip()'s whitespace, as the service counts them.
+TITLE_PATTERN = stripped_length(1, 300, PYTHON_SPACE)
+
 router = APIRouter(route_class=_SizeLimitedRoute)
 _BASE = "/workspaces/{workspace_id}/materials"
 
@@ -43,7 +47,7 @@ def upload_material(
     workspace_id: UUID,
     ctx: Context,
     file: Annotated[UploadFile, File(description="text/plain (UTF-8) or application/pdf, at most 20 MB")],
-    title: Annotated[str, Form(min_length=1, max_length=300)],
+    title: Annotated[str, Form(min_length=1, pattern=TITLE_PATTERN)],
     topic_id: Annotated[UUID | None, Form(description="Topic of the same workspace")] = None,
 ):
     """Upload a text file or a PDF (staff); the text is extracted (PDF: page by page) and stored with the file's

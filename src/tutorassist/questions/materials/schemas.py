@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from tutorassist.kit.schemas import Strict
+from tutorassist.kit.schemas import Strict, python_stripped
 
 MAX_TEXT_CHARS = 20_000_000
 
@@ -16,7 +16,8 @@ MAX_TEXT_CHARS = 20_000_000
 class MaterialTextCreate(Strict):
     """Pasted text (stored as kind `text`, MIME type text/plain)."""
 
-    title: str = Field(min_length=1, max_length=300)
+    # The service strips the title with str.strip(), whose whitespace includes \x1c-\x1f: the schema says so.
+    title: str = Field(min_length=1, max_length=300, json_schema_extra=python_stripped(1, 300))
     content_text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="At most 20 MB as UTF-8")
     topic_id: UUID | None = Field(None, description="Topic of the same workspace the material is about")
 
