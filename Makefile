@@ -18,7 +18,7 @@ serve: install
 	$(BIN)/tutorassist serve --demo
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache

