@@ -19,7 +19,6 @@ class Job(Base):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        Index("idx_jobs_pickup", desc("priority"), "run_after", postgresql_where=text("status = 'queued'")),
         Index("idx_jobs_workspace_status", "workspace_id", "status", desc("created_at")),
         Index("idx_jobs_finished", "finished_at", postgresql_where=text("finished_at IS NOT NULL")),
         Index("idx_jobs_created_by", "created_by"),

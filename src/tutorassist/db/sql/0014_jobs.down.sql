@@ -17,6 +17,7 @@ DROP TRIGGER ai_usage_cost_to_job ON ai_usage_log;
 DROP FUNCTION app.ai_usage_cost_to_job();
 COMMENT ON COLUMN jobs.locked_by IS 'Which worker holds the job';
 COMMENT ON TABLE jobs IS 'Record of background jobs a tutor can see (type, status, progress, result, cost); no worker runs them yet';
+CREATE INDEX idx_jobs_pickup ON jobs(priority DESC, run_after) WHERE status = 'queued';
 ALTER TABLE jobs
   DROP COLUMN progress_done, DROP COLUMN progress_total, DROP COLUMN progress_message, DROP COLUMN cost_usd,
   DROP COLUMN queue_job_id, DROP COLUMN cancel_requested_at;

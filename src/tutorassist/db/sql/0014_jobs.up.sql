@@ -17,6 +17,9 @@ COMMENT ON COLUMN jobs.queue_job_id IS 'procrastinate_jobs.id of the queue entry
 COMMENT ON COLUMN jobs.cancel_requested_at IS 'When a member asked to cancel; a running job stops between two units of work';
 COMMENT ON COLUMN jobs.locked_by IS 'Which worker runs the job now (host:pid)';
 
+-- procrastinate picks jobs up from its own queue; nothing reads jobs by (priority, run_after) any more.
+DROP INDEX idx_jobs_pickup;
+
 -- jobs.cost_usd follows ai_usage_log, whoever writes it.
 CREATE FUNCTION app.ai_usage_cost_to_job() RETURNS trigger
   LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
