@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import ai, answers, db, jobs, programs
+from tutorassist.cli import ai, answers, db, embeddings, jobs, programs
 
 app = typer.Typer(
     name="tutorassist",
@@ -35,6 +35,7 @@ app.add_typer(programs.app, name="programs")
 app.add_typer(answers.app, name="answers")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(ai.app, name="ai")
+app.add_typer(embeddings.app, name="embeddings")
 app.command()(jobs.worker)
 
 

@@ -142,3 +142,25 @@ def _shape(tx: Tx, model: str, found: list[similarity.Similar]) -> SimilarQuesti
         SimilarQuestion(question_id=s.question_id, similarity=round(s.similarity, 6),
                         prompt_text=rows[s.question_id]["prompt_text"] or "", status=rows[s.question_id]["status"])
         for s in found if s.question_id in rows])
+
+
+class EmbeddingJobRequest(BaseModel):
+    reembed: bool = Field(False, description="Re-embed every question with the configured model (after a model "
+                                             "change), not only those missing or stale")
+
+
+class EmbeddingJobQueued(BaseModel):
+    job_id: UUID = Field(description="Follow it at GET /workspaces/{workspace_id}/jobs/{job_id}")
+    type: str
+
+
+@router.post(_BASE + "/embeddings", status_code=202, response_model=EmbeddingJobQueued, tags=["questions"])
+def embed_questions(workspace_id: UUID, body: EmbeddingJobRequest, ctx: Context):
+    """Ask for a job that embeds the workspace's questions: those missing or stale (EMBED_QUESTIONS), or, with
+    `reembed`, every one with the configured model (REEMBED_ALL). Staff only."""
+    from tutorassist.jobs.service import enqueue
+
+    type_ = "REEMBED_ALL" if body.reembed else "EMBED_QUESTIONS"
+    with ctx.tx(workspace_id) as tx:
+        tx.require(*STAFF)
+        return EmbeddingJobQueued(job_id=enqueue(tx.conn, workspace_id, type_, {}), type=type_)

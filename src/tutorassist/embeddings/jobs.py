@@ -16,11 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from tutorassist.embeddings import providers
 from tutorassist.embeddings.providers import ProviderRefused, ProviderUnavailable, UsageRecord
 from tutorassist.embeddings.service import embed_questions
 from tutorassist.jobs.context import JobContext
+from tutorassist.jobs.periodic import maintenance
 from tutorassist.jobs.registry import JobFailed, RetryLater, job_type
 
 OPERATION = "generate_embedding"
@@ -86,3 +88,34 @@ def reembed_all(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
                                    {"w": ctx.workspace_id, "m": result["model"]}).rowcount
         result["dropped_other_models"] = dropped
     return result
+
+
+# Workspaces with questions that have no embedding by the model and no embedding job under way. The job acts for
+# the workspace's owner (who can always see every question); `db audit`-style drift (an edited text) is caught by
+# the next EMBED_QUESTIONS run and by generation, which re-embed stale texts first.
+_ENQUEUE_MISSING = text("""
+    INSERT INTO jobs (workspace_id, type, payload_json, created_by)
+    SELECT w.id, 'EMBED_QUESTIONS', '{"reason": "new questions"}'::jsonb, w.owner_user_id
+    FROM workspaces w
+    WHERE (CAST(:ws AS uuid) IS NULL OR w.id = :ws)
+      AND EXISTS (SELECT 1 FROM questions q WHERE q.workspace_id = w.id AND NOT EXISTS (
+            SELECT 1 FROM question_embeddings e WHERE e.workspace_id = q.workspace_id AND e.question_id = q.id
+              AND e.embedding_model = :model))
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.workspace_id = w.id AND j.type IN ('EMBED_QUESTIONS', 'REEMBED_ALL')
+                        AND j.status IN ('queued', 'running'))
+    RETURNING workspace_id, id""")
+
+
+def enqueue_missing(owner: Engine, model: str, workspace_id: UUID | None = None) -> list[tuple[UUID, UUID]]:
+    """(workspace, job) of each EMBED_QUESTIONS job asked for questions without an embedding by `model`."""
+    with owner.begin() as conn:
+        return [(r.workspace_id, r.id) for r in conn.execute(_ENQUEUE_MISSING, {"ws": workspace_id, "model": model})]
+
+
+@maintenance("EMBED_NEW_QUESTIONS", "*/10 * * * *")
+def embed_new_questions(owner: Engine) -> dict[str, Any]:
+    """Ask for an EMBED_QUESTIONS job in every workspace with questions not embedded yet (written, imported)."""
+    from tutorassist.embeddings.similarity import configured_model
+
+    asked = enqueue_missing(owner, configured_model())
+    return {"jobs_asked": len(asked)}

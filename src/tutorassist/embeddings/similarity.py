@@ -115,7 +115,7 @@ def similar_to_question(conn: Connection, workspace_id: UUID, question_id: UUID,
                         model: str | None = None) -> list[Similar]:
     """The questions of the workspace nearest to one of its questions (itself left out), most similar first.
     NotEmbedded when the question has no embedding by `model` (default: the configured provider's)."""
-    model = model or _configured_model()
+    model = model or configured_model()
     row = conn.execute(text(
         "SELECT e.embedding::text AS vec, m.dimensions FROM question_embeddings e "
         "JOIN embedding_models m ON m.name = e.embedding_model "
@@ -159,7 +159,7 @@ def near_duplicates(conn: Connection, workspace_id: UUID, texts: Sequence[str], 
              if s.similarity >= threshold] for v in vectors]
 
 
-def _configured_model() -> str:
+def configured_model() -> str:
     from tutorassist.config import get_settings
     from tutorassist.embeddings.providers import LOCAL_MODEL, OPENAI_DEFAULT_MODEL
 
