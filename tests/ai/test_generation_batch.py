@@ -100,3 +100,25 @@ def test_batch_line_errors_are_counted_and_logged(owner, engines, world, fake):
     failed = owner.execute("SELECT error_message FROM ai_usage_log WHERE job_id = %s AND NOT success",
                            (ctx.job_id,)).fetchall()
     assert len(failed) == 1 and "context length" in failed[0][0]
+
+
+def test_the_periodic_poll_wakes_the_job_of_a_finished_batch(owner, engines, world, fake, monkeypatch):
+    from tutorassist.config import get_settings
+
+    ctx, _ = _submit(engines, world, fake)
+    provider_batch = next(iter(fake.batches))
+    # The job snoozes: its queue entry waits far in the future.
+    owner.execute("UPDATE procrastinate.procrastinate_jobs SET scheduled_at = now() + interval '1 hour' "
+                  "WHERE id = (SELECT queue_job_id FROM jobs WHERE id = %s)", (ctx.job_id,))
+    monkeypatch.setenv("TUTORASSIST_AI_BASE_URL", fake.url)
+    monkeypatch.setenv("TUTORASSIST_AI_API_KEY", "test-key")
+    get_settings.cache_clear()
+    try:
+        assert jobs.poll_provider_batches(engines[0]) == {"finished_batches": 0, "jobs_woken": 0}
+        fake.finish_batch(provider_batch)
+        assert jobs.poll_provider_batches(engines[0]) == {"finished_batches": 1, "jobs_woken": 1}
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert owner.execute("SELECT scheduled_at <= now() FROM procrastinate.procrastinate_jobs "
+                         "WHERE id = (SELECT queue_job_id FROM jobs WHERE id = %s)", (ctx.job_id,)).fetchone()[0]
