@@ -38,7 +38,8 @@ def test_staff_ask_for_embedding_jobs_over_http(practice, owner):
     assert tutor.http.post(path, json={"reembed": True}).json()["type"] == "REEMBED_ALL"
     problem(practice.student.http.post(path, json={}), 403)
     problem(practice.outsider.http.post(path, json={}), 404)
-    problem(tutor.http.post(path, json={"reembed": "yes please"}), 422)
+    for bad in ({"reembed": "yes please"}, {"reembed": 0}, {"reembed": True, "extra": 1}):
+        problem(tutor.http.post(path, json=bad), 422)
 
 
 def test_the_operator_asks_for_embedding_jobs(owner, bank, db_url):

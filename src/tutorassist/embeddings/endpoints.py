@@ -20,6 +20,7 @@ from tutorassist.embeddings import providers, service, similarity
 from tutorassist.embeddings.providers import ProviderRefused, ProviderUnavailable, UsageRecord
 from tutorassist.embeddings.text import MAX_QUERY_CHARS
 from tutorassist.kit.problems import Problem
+from tutorassist.kit.schemas import Strict
 
 
 @asynccontextmanager
@@ -144,7 +145,7 @@ def _shape(tx: Tx, model: str, found: list[similarity.Similar]) -> SimilarQuesti
         for s in found if s.question_id in rows])
 
 
-class EmbeddingJobRequest(BaseModel):
+class EmbeddingJobRequest(Strict):
     reembed: bool = Field(False, description="Re-embed every question with the configured model (after a model "
                                              "change), not only those missing or stale")
 
