@@ -25,10 +25,11 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from tutorassist.ai import usage
 from tutorassist.ai.pipeline import Checked
 from tutorassist.ai.prompts import TopicContext
 from tutorassist.ai.providers import CallResult
-from tutorassist.db.connection import set_acting
+from tutorassist.jobs.context import act_for_member
 from tutorassist.jobs.registry import JobFailed
 from tutorassist.kit.jsonb import dump_jsonb
 from tutorassist.questions.contracts import QuestionGenerationMetadata
@@ -121,13 +122,10 @@ def finish_batch(owner: Engine, workspace_id: UUID, batch_id: UUID, job_id: UUID
 def log_usage(conn: Connection, *, workspace_id: UUID, user_id: UUID | None, job_id: UUID, operation: str,
                call: CallResult, extra: Mapping[str, Any]) -> None:
     error = call.error or call.malformed
-    conn.execute(text(
-        "INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input, tokens_output, "
-        "tokens_total, cost_usd, duration_ms, success, error_message, metadata) VALUES (:w, :u, :j, :op, :model, :ti, "
-        ":to, :tt, :cost, :ms, :ok, :err, CAST(:meta AS jsonb))"),
-        {"w": workspace_id, "u": user_id, "j": job_id, "op": operation, "model": call.model, "ti": call.tokens_input,
-         "to": call.tokens_output, "tt": call.tokens_input + call.tokens_output, "cost": call.cost_usd,
-         "ms": call.duration_ms, "ok": error is None, "err": error, "meta": json.dumps(call.usage_metadata() | dict(extra))})
+    usage.insert(conn, workspace_id=workspace_id, user_id=user_id, job_id=job_id, operation=operation,
+                 model=call.model, tokens_input=call.tokens_input, tokens_output=call.tokens_output,
+                 cost_usd=call.cost_usd, duration_ms=call.duration_ms, error=error,
+                 metadata=call.usage_metadata() | dict(extra))
 
 
 def log_failed_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, job_id: UUID, operation: str,
@@ -144,11 +142,7 @@ def log_failed_call(owner: Engine, *, workspace_id: UUID, user_id: UUID | None, 
 @contextmanager
 def _as_member(conn: Connection, user_id: UUID | None, workspace_id: UUID) -> Iterator[None]:
     """Inside the owner's transaction, act as the member who asked (the application role, RLS applies)."""
-    if user_id is None:
-        raise JobFailed("the job has no member to act for (the user who asked was deleted)")
-    set_acting(conn, user_id, workspace_id)
-    if conn.execute(text("SELECT app.staff_workspace()")).scalar() is None:
-        raise JobFailed("the member who asked for this job is no longer staff of the workspace")
+    act_for_member(conn, user_id, workspace_id)
     yield
     conn.execute(text("SET LOCAL ROLE NONE"))
 

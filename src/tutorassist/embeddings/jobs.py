@@ -11,13 +11,13 @@ the job with the provider's reason. Every openai call is logged in ai_usage_log 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from tutorassist.ai import usage
 from tutorassist.embeddings import providers
 from tutorassist.embeddings.providers import ProviderRefused, ProviderUnavailable, UsageRecord
 from tutorassist.embeddings.service import embed_questions
@@ -31,16 +31,13 @@ OPERATION = "generate_embedding"
 def usage_sink(ctx: JobContext):
     """Writes one ai_usage_log row per provider call, in its own committed transaction (kept even if the job fails)."""
 
-    def record(usage: UsageRecord) -> None:
+    def record(call: UsageRecord) -> None:
         with ctx.owner.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input, "
-                "tokens_output, tokens_total, cost_usd, duration_ms, success, error_message, metadata) VALUES "
-                "(:w, :u, :j, :op, :model, :tin, 0, :ttot, :cost, :ms, :ok, :err, CAST(:meta AS jsonb))"),
-                {"w": ctx.workspace_id, "u": ctx.user_id, "j": ctx.job_id, "op": OPERATION, "model": usage.model,
-                 "tin": usage.tokens_input, "ttot": usage.tokens_total, "cost": usage.cost_usd,
-                 "ms": usage.duration_ms, "ok": usage.success, "err": usage.error_message,
-                 "meta": json.dumps(usage.metadata)})
+            usage.insert(conn, workspace_id=ctx.workspace_id, user_id=ctx.user_id, job_id=ctx.job_id,
+                         operation=OPERATION, model=call.model, tokens_input=call.tokens_input,
+                         tokens_output=None if call.tokens_input is None else 0,
+                         cost_usd=call.cost_usd, duration_ms=call.duration_ms, error=call.error_message,
+                         metadata=call.metadata)
 
     return record
 

@@ -11,8 +11,21 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from tutorassist.db.connection import APP_ROLE, acting
+from tutorassist.db.connection import APP_ROLE, set_acting
 from tutorassist.jobs.registry import Cancelled, JobFailed
+
+
+def act_for_member(conn: Connection, user_id: UUID | None, workspace_id: UUID) -> None:
+    """Make the rest of conn's transaction act as the staff member who asked for a job (RLS applies); JobFailed,
+    in words, when there is nobody to act for or they are no longer owner or tutor of the workspace."""
+    if user_id is None:
+        raise JobFailed("the job has no member to act for (the user who asked was deleted)")
+    set_acting(conn, user_id, workspace_id)
+    # Students and guardians act as a role that may not even ask the question: read the role first.
+    staff = conn.execute(text("SELECT current_setting('role')")).scalar() == APP_ROLE and conn.execute(
+        text("SELECT app.staff_workspace()")).scalar() is not None
+    if not staff:
+        raise JobFailed("the member who asked for this job is no longer staff of the workspace")
 
 
 @dataclass
@@ -32,14 +45,8 @@ class JobContext:
     @contextmanager
     def acting(self) -> Iterator[Connection]:
         """A transaction acting as the staff member who asked for the job, in its workspace (RLS applies)."""
-        if self.user_id is None:
-            raise JobFailed("the job has no member to act for (the user who asked was deleted)")
-        with acting(self.app, self.user_id, self.workspace_id) as conn:
-            # Students and guardians act as a role that may not even ask the question: read the role first.
-            staff = conn.execute(text("SELECT current_setting('role')")).scalar() == APP_ROLE and conn.execute(
-                text("SELECT app.staff_workspace()")).scalar() is not None
-            if not staff:
-                raise JobFailed("the member who asked for this job is no longer staff of the workspace")
+        with self.app.begin() as conn:
+            act_for_member(conn, self.user_id, self.workspace_id)
             yield conn
 
     def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
