@@ -50,14 +50,13 @@ def crash(ctx, payload):
 
 @job_type("TEST_SNOOZE", max_attempts=1)
 def snooze_twice(ctx, payload):
-    runs = ctx.scratch.setdefault("runs", 0)
     with ctx.owner.connect() as conn:
         seen = conn.execute(text("SELECT progress_done FROM jobs WHERE workspace_id = :w AND id = :j"),
                             {"w": ctx.workspace_id, "j": ctx.job_id}).scalar_one()
     if seen < 2:
         ctx.progress(seen + 1, 2, "waiting for the provider")
         raise Snooze("waiting for the provider", seconds=0)
-    return {"runs": runs, "waited": seen}
+    return {"waited": seen}
 
 
 @job_type("TEST_TRIVIAL", max_attempts=1)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import text
@@ -40,7 +39,6 @@ class JobContext:
     user_id: UUID | None
     attempt: int
     type: str
-    scratch: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
     def acting(self) -> Iterator[Connection]:

@@ -6,7 +6,6 @@ A domain registers its maintenance with `@maintenance("TYPE", "cron")`; TUTORASS
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ import croniter
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+
+from tutorassist.jobs.runner import jsonable
 
 log = logging.getLogger("tutorassist.jobs")
 
@@ -83,7 +84,7 @@ def run_recorded(owner: Engine, task: MaintenanceTask, worker: str, queue_job_id
         conn.execute(
             text("UPDATE system_jobs SET status = 'succeeded', result_json = :r, finished_at = now() WHERE id = :id")
             .bindparams(bindparam("r", type_=JSONB)),
-            {"r": json.loads(json.dumps(result or {}, default=str)), "id": run_id},
+            {"r": jsonable(result or {}), "id": run_id},
         )
     return result
 

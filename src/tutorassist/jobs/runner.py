@@ -71,6 +71,11 @@ _AGAIN = text("""
     WHERE workspace_id = :ws AND id = :id AND status = 'running'""")
 
 
+def jsonable(value: Any) -> Any:
+    """A handler's result as JSON can hold it (UUIDs, decimals and dates as strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def backoff(attempt: int) -> float:
     """Seconds before retrying after an unexpected failure: 2, 4, 8, ... capped at ten minutes."""
     return min(2.0 ** min(attempt, 10), MAX_BACKOFF_SECONDS)
@@ -94,7 +99,8 @@ def execute(engines: Engines, workspace_id: UUID, job_id: UUID, queue_job_id: in
         handler = registry.get(row["type"]).handler
         result = handler(ctx, dict(row["payload_json"]))
     except Snooze as wait:
-        return _again(engines, keys, "running", wait.seconds, message=str(wait), refund=True) and "snoozed"
+        _again(engines, keys, "running", wait.seconds, message=str(wait), refund=True)
+        return "snoozed"
     except Cancelled as stop:
         return _finish(engines, keys, "cancelled", message=str(stop))
     except JobFailed as failure:
@@ -112,20 +118,20 @@ def _finish(engines: Engines, keys: dict, status: str, *, result: Any = None, er
             message: str | None = None) -> str:
     with engines.records.begin() as conn:
         conn.execute(_FINISH, {**keys, "status": status, "error": error, "message": message or error,
-                               "result": None if result is None else json.loads(json.dumps(result, default=str))})
+                               "result": None if result is None else jsonable(result)})
     return status
 
 
 def _again(engines: Engines, keys: dict, status: str, seconds: float, *, message: str, error: str | None = None,
-           refund: bool = False) -> str:
+           refund: bool = False) -> None:
     with engines.records.begin() as conn:
         conn.execute(_AGAIN, {**keys, "status": status, "seconds": max(float(seconds), 0.0), "error": error,
                               "message": message, "refund": refund})
-    return "retrying"
 
 
 def _retry_or_fail(engines: Engines, keys: dict, row: Any, error: str, seconds: float) -> str:
     if row["attempts"] >= row["max_attempts"]:
         return _finish(engines, keys, "failed", error=f"{error} (after {row['attempts']} attempts)")
-    return _again(engines, keys, "queued", seconds, error=error,
-                  message=f"attempt {row['attempts']} of {row['max_attempts']} failed; retrying in {seconds:.0f} s")
+    _again(engines, keys, "queued", seconds, error=error,
+           message=f"attempt {row['attempts']} of {row['max_attempts']} failed; retrying in {seconds:.0f} s")
+    return "retrying"
