@@ -254,7 +254,7 @@ def rerun(ctx):  # noqa: ANN001, ANN201
     """The same job run again from the start (as after a worker died), with a new attempt number."""
     from dataclasses import replace
 
-    return replace(ctx, attempt=ctx.attempt + 1, scratch={})
+    return replace(ctx, attempt=ctx.attempt + 1)
 
 
 def counts(owner_conn, workspace_id: uuid.UUID) -> dict[str, Any]:  # noqa: ANN001

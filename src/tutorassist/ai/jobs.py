@@ -103,12 +103,17 @@ class _Run:
         self.ctx, self.batch_id, self.provider, self.settings = ctx, batch_id, provider, settings
         self.similar = similar or EmbeddingSimilar(ctx)
         self.seen: set[str] = set()
-        self.refresh_embeddings()
-
-    def refresh_embeddings(self) -> None:
-        """Bring the workspace's embeddings up to date, so the next comparison sees every question (new ones too)."""
         if isinstance(self.similar, EmbeddingSimilar):
-            self.similar.refresh()
+            self.similar.refresh()  # the whole workspace once, so the comparisons see questions written meanwhile
+
+    def embed_own_questions(self) -> None:
+        """Embed the questions this batch stored, so the next comparison sees them too (not the whole workspace
+        again after every call)."""
+        if isinstance(self.similar, EmbeddingSimilar):
+            with self.ctx.owner.connect() as conn:
+                ids = list(conn.execute(text("SELECT id FROM questions WHERE workspace_id = :w AND batch_id = :b"),
+                                        {"w": self.ctx.workspace_id, "b": self.batch_id}).scalars())
+            self.similar.refresh(ids)
 
     def duplicate_check(self, conn, checked: pipeline.Checked) -> str | None:  # noqa: ANN001 - Connection
         return pipeline.duplicate_reason(conn, self.ctx.workspace_id, checked, self.seen, self.similar,
@@ -160,7 +165,7 @@ class _Run:
             store.record_call(self.ctx.owner, workspace_id=self.ctx.workspace_id, user_id=self.ctx.user_id,
                               job_id=self.ctx.job_id, batch_id=self.batch_id, operation=operation, call=call,
                               topic=topic, outcomes=outcomes_of(call, group), duplicate_check=self.duplicate_check)
-            self.refresh_embeddings()
+            self.embed_own_questions()
             done += len(group)
             self.ctx.progress(done, total, f"{done} of {total} questions generated and checked")
 
@@ -263,7 +268,7 @@ def run_batch(ctx: JobContext, payload: dict[str, Any], *, settings: Settings | 
                                      duplicate_check=run.duplicate_check)
         if recorded:
             done += 1
-            run.refresh_embeddings()
+            run.embed_own_questions()
             ctx.progress(done, len(wanted), f"{done} of {len(wanted)} batch results stored")
     item_ids = [item for item, _ in wanted]
     if state.status == "completed":

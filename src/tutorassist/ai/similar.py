@@ -42,10 +42,10 @@ class EmbeddingSimilar:
         with _provider_errors():
             self.provider = providers.configured(usage=usage_sink(ctx))
 
-    def refresh(self) -> int:
-        """Embed the workspace's questions whose embedding is missing or stale; how many were embedded."""
+    def refresh(self, question_ids: list[UUID] | None = None) -> int:
+        """Embed the workspace's questions (or these) whose embedding is missing or stale; how many were embedded."""
         with _provider_errors():
-            return embed_questions(self.ctx.acting, self.ctx.workspace_id, self.provider).embedded
+            return embed_questions(self.ctx.acting, self.ctx.workspace_id, self.provider, question_ids).embedded
 
     def __call__(self, conn: Connection, workspace_id: UUID, checked: Checked) -> list[tuple[UUID, float]]:
         text = question_text(checked.candidate.prompt_latex, checked.candidate.answer_type)
