@@ -27,7 +27,12 @@ app = typer.Typer(
         "TUTORASSIST_JOB_CONCURRENCY: jobs a worker runs at once (default 4). TUTORASSIST_JOB_HEARTBEAT, "
         "TUTORASSIST_JOB_STALLED_AFTER, TUTORASSIST_JOB_STALLED_CHECK: seconds between a worker's heartbeats (10), "
         "without one before its jobs are queued again (30), between two looks for such jobs (10).\n\n"
-        "TUTORASSIST_SCHEDULE: changes to the periodic maintenance, `TYPE=cron;TYPE=off` (see docs/jobs.md)."
+        "TUTORASSIST_SCHEDULE: changes to the periodic maintenance, `TYPE=cron;TYPE=off` (see docs/jobs.md).\n\n"
+        "TUTORASSIST_AI_BASE_URL, TUTORASSIST_AI_API_KEY, TUTORASSIST_AI_MODEL, TUTORASSIST_AI_TEMPERATURE, "
+        "TUTORASSIST_AI_TIMEOUT: the OpenAI-compatible provider of question generation (no key: offline templates).\n\n"
+        "TUTORASSIST_EMBEDDING_PROVIDER (local or openai), TUTORASSIST_EMBEDDING_MODEL, _DIMENSIONS, _BASE_URL, "
+        "_API_KEY, _TIMEOUT: question embeddings. TUTORASSIST_DUPLICATE_SIMILARITY: when a generated question is a "
+        "near-duplicate (default 0.92)."
     ),
 )
 app.add_typer(db.app, name="db")
