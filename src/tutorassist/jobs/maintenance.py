@@ -8,14 +8,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tutorassist.jobs.periodic import maintenance
+from tutorassist.operations.reconcile import counts_by_kind, repair
 
 
 @maintenance("RECONCILE_STATS", "*/15 * * * *")
 def reconcile_stats(owner: Engine) -> dict[str, Any]:
-    """Recount question statistics from the attempts (safe while attempts arrive: a drifting question is locked)."""
-    with owner.begin() as conn:
-        repaired = conn.execute(text("SELECT app.reconcile_question_stats()")).scalar_one()
-    return {"questions_repaired": repaired}
+    """Repair drifted counters, progress, mastery and job costs (`tutorassist db reconcile`); safe while attempts arrive."""
+    changed = repair(owner)
+    return {"repaired": counts_by_kind(changed), "fields_changed": len(changed)}
 
 
 @maintenance("REFRESH_ANALYTICS", "*/30 * * * *")
