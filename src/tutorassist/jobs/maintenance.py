@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tutorassist.jobs.periodic import maintenance
+from tutorassist.operations import health
 from tutorassist.operations.reconcile import counts_by_kind, repair
 
 
@@ -40,3 +41,9 @@ def purge_sessions(owner: Engine) -> dict[str, Any]:
     with owner.begin() as conn:
         sessions, attempts = conn.execute(text("SELECT * FROM app.purge_expired_identity_rows()")).one()
     return {"sessions_deleted": sessions, "sign_in_attempts_deleted": attempts}
+
+
+@maintenance(health.SAMPLE_TYPE, "23 * * * *")
+def health_sample(owner: Engine) -> dict[str, Any]:
+    """Record the size of every table and index, so `db health` can show growth (per day) since this sample."""
+    return health.take_sample(owner)
