@@ -4,17 +4,22 @@ analytics view freshness, and `--check` turns crossed thresholds into an exit co
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tests import factories
 from tests.jobs.workers import ROOT, TUTORASSIST, worker_env
-from tutorassist.db.connection import owner_engine
+from tutorassist.db import embedded
+from tutorassist.db.connection import connect, owner_engine
 import tutorassist.jobs.maintenance  # noqa: F401  (registers HEALTH_SAMPLE, REFRESH_ANALYTICS)
 from tutorassist.jobs.periodic import registered, run_recorded
-from tutorassist.operations.health import Thresholds, measure
+from tutorassist.operations.health import Thresholds, _slow_statements, measure
 
 
 @pytest.fixture
@@ -189,3 +194,29 @@ def test_reconcile_cli_prints_what_it_changed(owner, db_url):
     assert fixed.returncode == 0 and "7 → 1" in fixed.stdout and "repaired" in fixed.stdout
     assert owner.execute("SELECT times_correct FROM question_statistics").fetchone()[0] == 1
     assert "nothing drifted" in cli(db_url, "reconcile", "--workspace", str(t.workspace_id)).stdout
+
+
+def test_a_kept_embedded_server_collects_statement_statistics_and_health_reads_them():
+    """The embedded server that `make serve` keeps running loads pg_stat_statements; health reads the slowest
+    statements through an extension created in a savepoint it rolls back, so the schema is left as it was."""
+    data_dir = Path(tempfile.mkdtemp(prefix="tutorassist-health-"))
+    try:
+        url = embedded.start(data_dir)
+        assert embedded.start(data_dir) == url  # loaded once: no second restart
+        with connect(url, autocommit=True) as conn:
+            assert "pg_stat_statements" in conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+            conn.execute("CREATE SCHEMA extensions")
+            conn.execute("SELECT count(*) FROM generate_series(1, 200000)")
+        engine = owner_engine(url)
+        try:
+            with engine.connect() as conn:
+                slow = _slow_statements(conn)
+                assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")
+                                    ).scalar_one() == 0
+        finally:
+            engine.dispose()
+        assert slow["available"] is True, slow
+        assert any("generate_series" in s["query"] and s["calls"] >= 1 for s in slow["statements"])
+    finally:
+        embedded.stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -22,6 +22,7 @@ from psycopg import sql
 
 DATABASE_NAME = "tutorassist"
 PASSWORD_FILE = "postgres-password"
+STATEMENT_STATISTICS = "pg_stat_statements"
 HBA = """# Written by TutorAssist: only password (SCRAM) connections; the server listens on its Unix socket only.
 local all all scram-sha-256
 host all all 127.0.0.1/32 scram-sha-256
@@ -115,11 +116,30 @@ def _close_directories(data_dir: Path, server) -> None:
         directory.chmod(0o700)
 
 
+def _load_statement_statistics(url: str) -> bool:
+    """Record that the server loads pg_stat_statements at start (ALTER SYSTEM); True when it must restart for that."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        loaded = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()[0]
+        if STATEMENT_STATISTICS in loaded:
+            return False
+        wanted = ", ".join(part for part in (loaded.strip(), STATEMENT_STATISTICS) if part)
+        conn.execute(sql.SQL("ALTER SYSTEM SET shared_preload_libraries = {}").format(sql.Literal(wanted)))
+    return True
+
+
 def start(data_dir: Path, *, keep_running: bool = True) -> str:
-    """Start (or reuse) the server in data_dir/pgdata, make sure our database exists, return its URL (with the password)."""
+    """Start (or reuse) the server in data_dir/pgdata, make sure our database exists, return its URL (with the password).
+
+    A server that keeps running loads pg_stat_statements (`db health` shows the slowest statements): the first start
+    of a data directory restarts it once for that. A server stopped with its last user (tests) does not: the
+    package's handle bookkeeping does not survive a restart under it.
+    """
     server = _server(data_dir / "pgdata", None if keep_running else "stop")
     password = _require_password(data_dir, server)
     _close_directories(data_dir, server)
+    if keep_running and _load_statement_statistics(with_password(server.get_uri(), password)):
+        stop(data_dir)
+        return start(data_dir)
     with psycopg.connect(with_password(server.get_uri(), password), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
         if not exists:
