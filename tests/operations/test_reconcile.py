@@ -4,6 +4,7 @@ attempt that arrives while it runs."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -254,3 +255,26 @@ def test_repair_loses_no_attempt_made_while_it_runs(owner, engine, db_url):
     assert total == 9 + sum(written)
     assert owner.execute("SELECT sum(times_attempted) FROM question_stats").fetchone()[0] == total
     assert owner.execute("SELECT sum(attempts) FROM student_topic_state").fetchone()[0] == total
+
+
+def test_a_worker_runs_the_reconcile_and_health_sample_jobs_on_schedule(owner, db_url, world, tmp_path):
+    from tests.jobs.workers import start_worker, stop
+
+    a, _, _ = world
+    owner.execute("UPDATE question_stats SET times_attempted = 99 WHERE question_id = %s", (a.question_id,))
+    worker = start_worker(db_url, tmp_path / "worker.log",
+                          TUTORASSIST_SCHEDULE="RECONCILE_STATS=* * * * * */1;HEALTH_SAMPLE=* * * * * */1")
+    try:
+        deadline = time.monotonic() + 60
+        runs = {}
+        while time.monotonic() < deadline and len(runs) < 2:
+            runs = {row[0]: row[1] for row in owner.execute(
+                "SELECT DISTINCT ON (type) type, result_json FROM system_jobs WHERE status = 'succeeded' "
+                "AND type IN ('RECONCILE_STATS', 'HEALTH_SAMPLE') ORDER BY type, started_at")}
+            time.sleep(0.3)
+    finally:
+        stop(worker)
+    assert set(runs) == {"RECONCILE_STATS", "HEALTH_SAMPLE"}, (tmp_path / "worker.log").read_text()[-3000:]
+    assert runs["RECONCILE_STATS"]["repaired"]["question_stats"] == 1
+    assert runs["HEALTH_SAMPLE"]["tables"]["attempts"] > 0
+    assert measure_drift(owner) == []
