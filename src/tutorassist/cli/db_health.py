@@ -79,6 +79,12 @@ def _print(r: HealthReport) -> None:
         console.print("[green]no threshold crossed[/green]")
 
 
+def _stalled_after() -> int:
+    """A worker re-queues a dead worker's jobs within stalled-after plus one check interval: only later is it stuck."""
+    settings = get_settings()
+    return int(settings.job_stalled_after_seconds + settings.job_stalled_check_seconds)
+
+
 @app.command()
 @_fails_cleanly
 def health(
@@ -97,7 +103,7 @@ def health(
     engine = owner_engine(_ready_url())
     try:
         with engine.connect() as conn:
-            report = measure(conn, Thresholds(stalled_after_seconds=int(get_settings().job_stalled_after_seconds)))
+            report = measure(conn, Thresholds(stalled_after_seconds=_stalled_after()))
     finally:
         engine.dispose()
     if output == "json":

@@ -24,7 +24,7 @@ class Thresholds:
     cache_hit_ratio: float = 0.95  # tables or indexes below this ratio ...
     cache_min_reads: int = 10_000  # ... once this many blocks were read (hit or not) since the statistics reset
     failed_jobs_hours: int = 24  # a job or maintenance run that failed this recently
-    stalled_after_seconds: int = 30  # a running job whose worker sent no heartbeat for this long is stuck
+    stalled_after_seconds: int = 40  # a running job whose worker sent no heartbeat for this long is stuck
     queued_too_long_minutes: int = 30  # a job queued and due this long ago is stuck in the queue
     maintenance_running_minutes: int = 60  # a maintenance run still running after this long is stuck
     views_stale_hours: int = 2  # analytics views not refreshed for this long, while attempts exist
