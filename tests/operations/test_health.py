@@ -11,15 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+import tutorassist.jobs.maintenance  # noqa: F401  (registers HEALTH_SAMPLE, REFRESH_ANALYTICS)
 from tests import factories
 from tests.jobs.workers import ROOT, TUTORASSIST, worker_env
 from tutorassist.db import embedded
 from tutorassist.db.connection import connect, owner_engine
-import tutorassist.jobs.maintenance  # noqa: F401  (registers HEALTH_SAMPLE, REFRESH_ANALYTICS)
 from tutorassist.jobs.periodic import registered, run_recorded
-from tutorassist.operations.health import Thresholds, _slow_statements, measure
+from tutorassist.operations.health import HealthReport, Thresholds, _problems, _ratio, _slow_statements, measure
 
 
 @pytest.fixture
@@ -220,3 +222,21 @@ def test_a_kept_embedded_server_collects_statement_statistics_and_health_reads_t
     finally:
         embedded.stop(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(table_hits=st.integers(0, 10**7), table_reads=st.integers(0, 10**7), index_hits=st.integers(0, 10**7),
+       index_reads=st.integers(0, 10**7), threshold=st.floats(0.5, 1.0), min_reads=st.integers(0, 10**6))
+def test_the_cache_threshold_judges_only_enough_reads(table_hits, table_reads, index_hits, index_reads, threshold,
+                                                       min_reads):
+    cache = {"table_hits": table_hits, "table_reads": table_reads, "index_hits": index_hits, "index_reads": index_reads,
+             "table_hit_ratio": _ratio(table_hits, table_reads), "index_hit_ratio": _ratio(index_hits, index_reads)}
+    r = HealthReport(taken_at="", database_bytes=0, tables=[], indexes=[], previous_sample_at=None, cache=cache,
+                     slow_statements={}, jobs={k: [] for k in ("failed", "stuck", "queued_too_long", "maintenance_stuck")},
+                     maintenance=[], analytics_views={"stale": False})
+    problems = _problems(r, Thresholds(cache_hit_ratio=threshold, cache_min_reads=min_reads))
+    for what, hits, reads in (("table", table_hits, table_reads), ("index", index_hits, index_reads)):
+        total = hits + reads
+        expected = total >= max(min_reads, 1) and round(hits / total, 4) < threshold
+        assert any(p.startswith(f"{what} cache hit ratio") for p in problems) == expected
+    assert len(problems) <= 2

@@ -167,5 +167,7 @@ def run_up() -> None:
     _up()
 
 
-from tutorassist.cli import db_reconcile  # noqa: E402,F401  (registers `db reconcile` on app)
-from tutorassist.cli import db_health  # noqa: E402,F401  (registers `db health` on app)
+from tutorassist.cli import (
+    db_health,  # noqa: E402,F401  (registers `db health` on app)
+    db_reconcile,  # noqa: E402,F401  (registers `db reconcile` on app)
+)
