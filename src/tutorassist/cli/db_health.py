@@ -27,27 +27,35 @@ def _bytes(n: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def _table(title: str, columns: list[str], rows: list[list[object]]) -> Table:
+SHOWN = 15
+
+
+def _table(title: str, columns: list[str], rows: list[list[object]], empty: str) -> Table | str:
+    """A Rich table of at most SHOWN rows (JSON has them all), or one line saying there is nothing."""
+    if not rows:
+        return f"{title}: {empty}"
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column)
-    for row in rows:
+    for row in rows[:SHOWN]:
         table.add_row(*("—" if value is None else str(value) for value in row))
+    if len(rows) > SHOWN:
+        table.caption = f"{len(rows) - SHOWN} more with --format json"
     return table
 
 
 def _print(r: HealthReport) -> None:
-    since = f"since the sample of {r.previous_sample_at}" if r.previous_sample_at else "no HEALTH_SAMPLE yet"
+    growth = f"growth since the sample of {r.previous_sample_at}" if r.previous_sample_at else "growth: no HEALTH_SAMPLE yet"
     console.print(f"database size {_bytes(r.database_bytes)} at {r.taken_at}")
-    console.print(_table(f"largest tables (growth {since})",
+    console.print(_table(f"largest tables ({growth})",
                          ["table", "total", "table", "indexes", "rows ≈", "seq scans", "index scans", "growth", "per day"],
                          [[t["name"], _bytes(t["total_bytes"]), _bytes(t["table_bytes"]), _bytes(t["index_bytes"]),
                            t["rows_estimate"], t["seq_scans"], t["index_scans"], _bytes(t["growth_bytes"]),
-                           _bytes(t["growth_bytes_per_day"])] for t in r.tables[:15]]))
+                           _bytes(t["growth_bytes_per_day"])] for t in r.tables], "none"))
     unused = [i for i in r.indexes if i["unused"]]
-    console.print(_table(f"indexes: {len(r.indexes)}, unused (no scan, not unique) {len(unused)}",
-                         ["index", "table", "size", "scans"],
-                         [[i["name"], i["table"], _bytes(i["bytes"]), i["scans"]] for i in (unused or r.indexes[:10])]))
+    console.print(_table(f"unused indexes (no scan; not unique): {len(unused)} of {len(r.indexes)}",
+                         ["index", "table", "size"], [[i["name"], i["table"], _bytes(i["bytes"])] for i in unused],
+                         "none"))
     c = r.cache
     console.print(f"cache hit ratio since {c['since'] or 'the server started'}: tables {c['table_hit_ratio']} "
                   f"({c['table_hits'] + c['table_reads']} block reads), indexes {c['index_hit_ratio']} "
@@ -55,21 +63,23 @@ def _print(r: HealthReport) -> None:
     slow = r.slow_statements
     if slow["available"]:
         console.print(_table("slowest statements (mean)", ["mean ms", "calls", "total ms", "query"],
-                             [[s["mean_ms"], s["calls"], s["total_ms"], s["query"]] for s in slow["statements"]]))
+                             [[s["mean_ms"], s["calls"], s["total_ms"], s["query"]] for s in slow["statements"]],
+                             "none recorded yet"))
     else:
-        console.print(f"slow statements: not available ({slow['reason']})")
+        console.print(f"slow statements: not available; {slow['reason']}")
     j = r.jobs
     console.print(_table("jobs needing attention", ["problem", "type", "id", "detail"],
                          [["failed", f["type"], f["id"], f["error_text"]] for f in j["failed"]]
                          + [["stuck", s["type"], s["id"], s["reason"]] for s in j["stuck"]]
                          + [["queued too long", q["type"], q["id"], f"due {q['run_after']}"] for q in j["queued_too_long"]]
                          + [["maintenance stuck", m["type"], m["id"], f"running since {m['started_at']}"]
-                            for m in j["maintenance_stuck"]]))
+                            for m in j["maintenance_stuck"]], "none"))
     console.print(_table("backlog", ["source", "type or task", "queue", "waiting", "oldest due"],
-                         [[b["source"], b["name"], b["queue"], b["waiting"], b["oldest_due"]] for b in j["backlog"]]))
+                         [[b["source"], b["name"], b["queue"], b["waiting"], b["oldest_due"]] for b in j["backlog"]],
+                         "nothing waiting"))
     console.print(_table("periodic maintenance", ["type", "last run", "outcome", "last success", "error"],
                          [[m["type"], m["last_started_at"], m["last_status"], m["last_success_at"], m["last_error"]]
-                          for m in r.maintenance]))
+                          for m in r.maintenance], "no run recorded yet"))
     v = r.analytics_views
     console.print(f"analytics views: last refreshed {v['last_refresh_at'] or 'never (by REFRESH_ANALYTICS)'}"
                   + (" [red]stale[/red]" if v["stale"] else ""))
