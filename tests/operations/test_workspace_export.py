@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
 
 from tests import factories
 from tutorassist.operations.workspace_delete import check_export, delete_workspace
@@ -171,3 +174,26 @@ def test_cli_exports_deletes_and_refuses_in_one_line(db_url, owner, tmp_path):
     assert owner.execute("SELECT count(*) FROM questions WHERE workspace_id = %s", (ws,)).fetchone()[0] == 0
     again = cli("delete", ws, "--yes", "--no-export", url=db_url)
     assert again.returncode == 1 and f"no workspace {ws}" in again.stderr
+
+
+_json_scalars = st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+_json = st.recursive(_json_scalars, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=8).filter(lambda k: "\x00" not in k), inner, max_size=4),
+                     max_leaves=12)
+_names = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(
+    lambda n: n.strip() and n == n.strip())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(settings_json=st.dictionaries(st.text(max_size=8).filter(lambda k: "\x00" not in k), _json, max_size=5),
+       topic_name=_names)
+def test_any_json_and_text_come_out_of_the_export_as_stored(db_url, owner, tmp_path_factory, settings_json,
+                                                            topic_name):
+    t = factories.tenant(owner, "J")
+    owner.execute("UPDATE workspaces SET settings_json = %s WHERE id = %s", (Jsonb(settings_json), t.workspace_id))
+    owner.execute("UPDATE topics SET name = %s WHERE workspace_id = %s", (topic_name, t.workspace_id))
+    files = exported(export_workspace(db_url, t.workspace_id, tmp_path_factory.mktemp("json") / "j.tar.gz").path)
+    stored = owner.execute("SELECT settings_json FROM workspaces WHERE id = %s", (t.workspace_id,)).fetchone()[0]
+    assert files["workspaces"][0]["settings_json"] == stored == settings_json
+    assert [topic["name"] for topic in files["topics"]] == [topic_name]
