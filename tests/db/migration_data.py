@@ -47,7 +47,8 @@ def shapes(conn: psycopg.Connection) -> dict[str, TableShape]:
         """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
                   a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = '', NOT a.attnotnull
            FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+             AND c.relname <> 'alembic_version'
              AND a.attgenerated = '' AND a.attidentity = ''
            ORDER BY c.relname, a.attnum"""
     ):
@@ -60,7 +61,7 @@ def shapes(conn: psycopg.Connection) -> dict[str, TableShape]:
                         JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
                   pg_get_constraintdef(con.oid)
            FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid LEFT JOIN pg_class f ON f.oid = con.confrelid
-           WHERE c.relnamespace = 'public'::regnamespace AND con.contype IN ('f', 'c', 'p')
+           WHERE c.relnamespace = 'public'::regnamespace AND con.contype IN ('f', 'c', 'p') AND con.conparentid = 0
            ORDER BY c.relname, con.conname"""
     ):
         if table not in tables:

@@ -40,14 +40,19 @@ def test_cardinality_follows_nullability_and_uniqueness(db_url):
                         CREATE TABLE erd_one (parent_id int NOT NULL UNIQUE REFERENCES erd_parent);
                         CREATE TABLE erd_maybe (parent_id int REFERENCES erd_parent);
                         CREATE TABLE erd_index_unique (parent_id int REFERENCES erd_parent);
-                        CREATE UNIQUE INDEX ON erd_index_unique (parent_id)""")
+                        CREATE UNIQUE INDEX ON erd_index_unique (parent_id);
+                        CREATE TABLE erd_parted (at int NOT NULL, parent_id int REFERENCES erd_parent)
+                          PARTITION BY RANGE (at);
+                        CREATE TABLE erd_parted_early PARTITION OF erd_parted FOR VALUES FROM (0) TO (10)""")
         tables, relationships = erd.read_schema(conn)
     drawn = {rel.child: rel.mermaid().strip() for rel in relationships if rel.parent == "erd_parent"}
     assert drawn == {
         "erd_one": 'erd_parent ||--o| erd_one : "parent_id"',
         "erd_maybe": 'erd_parent |o--o{ erd_maybe : "parent_id"',
         "erd_index_unique": 'erd_parent |o--o| erd_index_unique : "parent_id"',
+        "erd_parted": 'erd_parent |o--o{ erd_parted : "parent_id"',  # a partitioned table once, not per partition
     }
+    assert "erd_parted_early" not in {t.name for t in tables}
     parent = next(t for t in tables if t.name == "erd_parent")
     assert [(c.type, c.name, c.keys) for c in parent.columns] == [
         ("integer", "id", ["PK"]), ("text", "code", ["UK"]), ("numeric", "price", []),

@@ -70,7 +70,8 @@ def read_schema(conn: psycopg.Connection) -> tuple[list[Table], list[Relationshi
     for table, column, sql_type, not_null in conn.execute(
         """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
            FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+             AND c.relname <> 'alembic_version'
            ORDER BY c.relname, a.attnum"""
     ):
         tables.setdefault(table, Table(table, []))
@@ -84,7 +85,7 @@ def read_schema(conn: psycopg.Connection) -> tuple[list[Table], list[Relationshi
                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i)
            FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid LEFT JOIN pg_class f ON f.oid = con.confrelid
            WHERE c.relnamespace = 'public'::regnamespace AND con.contype IN ('p', 'u', 'f')
-             AND c.relname <> 'alembic_version'
+             AND c.relname <> 'alembic_version' AND NOT c.relispartition AND con.conparentid = 0
            ORDER BY c.relname, con.conname"""
     ).fetchall()
     for _name, kind, table, _parent, cols in constraints:
@@ -95,7 +96,8 @@ def read_schema(conn: psycopg.Connection) -> tuple[list[Table], list[Relationshi
         """SELECT t.relname, ARRAY(SELECT a.attname FROM unnest(x.indkey) k(n)
                                    JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n)
            FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
-           WHERE t.relnamespace = 'public'::regnamespace AND x.indisunique AND x.indpred IS NULL
+           WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition AND x.indisunique
+             AND x.indpred IS NULL
              AND x.indexprs IS NULL"""
     ):
         unique_sets[table].add(tuple(sorted(cols)))

@@ -87,7 +87,7 @@ def read_catalog(conn: psycopg.Connection) -> Catalog:
                       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
                             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i)
                FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_class f ON f.oid = con.confrelid
-               WHERE con.contype = 'f' AND c.relnamespace = 'public'::regnamespace
+               WHERE con.contype = 'f' AND c.relnamespace = 'public'::regnamespace AND con.conparentid = 0
                  AND f.relnamespace = 'public'::regnamespace
                ORDER BY 1, 2"""
         )
