@@ -119,6 +119,15 @@ def test_deleting_refuses_a_stale_foreign_old_or_damaged_export(db_url, owner, t
             target.addfile(member, io.BytesIO(data))
     with pytest.raises(WorkspaceOperationError, match="topics.jsonl does not match its checksum"):
         delete_workspace(db_url, a.workspace_id, export=damaged)
+    no_time = tmp_path / "no-time.tar.gz"
+    with tarfile.open(no_time, "w:gz") as target:
+        data = json.dumps({"format": "tutorassist-workspace-export", "workspace_id": str(a.workspace_id),
+                           "tables": {}}).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        target.addfile(info, io.BytesIO(data))
+    with pytest.raises(WorkspaceOperationError, match="is not a readable workspace export: 'exported_at'"):
+        delete_workspace(db_url, a.workspace_id, export=no_time)
     assert tenant_counts(owner, a.workspace_id) == before  # nothing deleted by any refusal
     manifest = read_manifest(export_b)
     counts = tenant_counts(owner, b.workspace_id)

@@ -78,6 +78,14 @@ def delete_workspace(url: str, workspace_id: UUID, *, export: Path | None, max_a
                      DEFAULT_MAX_EXPORT_AGE_MINUTES) -> DeleteReport:
     """Delete the workspace and everything of it (but its audit log); `export=None` means without an export."""
     manifest = read_manifest(export) if export is not None else None
+    try:
+        return _delete(url, workspace_id, manifest, max_age_minutes)
+    except psycopg.Error as exc:
+        raise WorkspaceOperationError(
+            f"the database refused the deletion, nothing was deleted: {str(exc).splitlines()[0]}") from None
+
+
+def _delete(url: str, workspace_id: UUID, manifest: dict | None, max_age_minutes: int) -> DeleteReport:
     with connect(url) as conn, conn.transaction():
         workspace_row(conn, workspace_id, lock=True)
         tables = read_catalog(conn).tenant_tables

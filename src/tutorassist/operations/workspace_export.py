@@ -160,6 +160,15 @@ def check_destination(out: Path) -> None:
 def export_workspace(url: str, workspace_id: UUID, out: Path, progress: Progress | None = None) -> ExportReport:
     """Write the workspace's export to `out` (created whole or not at all; an existing file is never replaced)."""
     check_destination(out)
+    try:
+        return _export(url, workspace_id, out, progress)
+    except psycopg.Error as exc:
+        raise WorkspaceOperationError(f"the database refused the export: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:  # a full disk, a directory that vanished: nothing is left at `out`
+        raise WorkspaceOperationError(f"could not write the export: {exc}") from None
+
+
+def _export(url: str, workspace_id: UUID, out: Path, progress: Progress | None) -> ExportReport:
     with connect(url) as conn, tempfile.TemporaryDirectory(prefix="workspace-export-", dir=out.parent) as scratch:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
@@ -167,11 +176,12 @@ def export_workspace(url: str, workspace_id: UUID, out: Path, progress: Progress
             workspace = workspace_row(conn, workspace_id)
             catalog = read_catalog(conn)
             revision = _schema_revision(conn)
+            snapshot_at = conn.execute("SELECT now()").fetchone()[0]  # the snapshot's time: the export is as of then
             tables, references = _export_rows(conn, catalog, workspace, Path(scratch), progress)
             tables.update(_export_global_rows(conn, catalog, references, Path(scratch), progress))
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "workspace_id": str(workspace_id),
-            "workspace_name": workspace["name"], "exported_at": datetime.now(UTC).isoformat(),
+            "workspace_name": workspace["name"], "exported_at": snapshot_at.astimezone(UTC).isoformat(),
             "schema_revision": revision, "tables": dict(sorted(tables.items())),
             "redacted_columns": {t: list(c) for t, c in REDACTED_COLUMNS.items()},
         }
@@ -300,6 +310,9 @@ def read_manifest(path: Path) -> dict:
                     rows += 1
                 if digest.hexdigest() != entry["sha256"] or rows != entry["rows"]:
                     raise WorkspaceOperationError(f"{path}: {entry['file']} does not match its checksum")
+            UUID(manifest["workspace_id"])
+            if datetime.fromisoformat(manifest["exported_at"]).tzinfo is None:
+                raise ValueError("exported_at has no time zone")
     except (OSError, tarfile.TarError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WorkspaceOperationError(f"{path} is not a readable workspace export: {exc}") from None
     return manifest
