@@ -37,8 +37,11 @@ def export(
     workspace_id: str = typer.Argument(..., help="The workspace's id."),
     out: Path = typer.Option(..., "--out", help="The file to write (.tar.gz); it must not exist yet."),
 ) -> None:
-    """Write every row of the workspace (every tenant table, its members and the global rows it refers to) into one
-    .tar.gz: a manifest with row counts, schema revision and checksums, and one JSON Lines file per table."""
+    """Write every row of the workspace into one .tar.gz (row counts, schema revision, checksums).
+
+    Every tenant table, its members and the global rows it refers to, one JSON Lines file per table; no password
+    hashes or OAuth tokens.
+    """
     from tutorassist.operations.workspace_export import WorkspaceOperationError, check_destination, export_workspace
 
     workspace = _workspace_id(workspace_id)
@@ -76,8 +79,10 @@ def delete(
     no_export: bool = typer.Option(False, "--no-export", help="Delete without an export."),
     max_export_age: int = typer.Option(60, "--max-export-age", min=1, help="Minutes an export stays good for."),
 ) -> None:
-    """Delete the workspace and everything of it (its audit log stays, for its retention), printing the rows deleted
-    per table. Refuses without --yes, and without --export of a recent, still complete export or --no-export."""
+    """Delete the workspace and everything of it but its audit log, printing the rows deleted per table.
+
+    Refuses without --yes, and without --export of a recent export that still counts what is there (or --no-export).
+    """
     from tutorassist.operations.workspace_delete import delete_workspace
     from tutorassist.operations.workspace_export import WorkspaceOperationError
 
