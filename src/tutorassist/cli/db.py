@@ -135,17 +135,34 @@ def verify() -> None:
 
 @app.command()
 @_fails_cleanly
-def dictionary(write: bool = typer.Option(False, "--write", help="Write docs/data-dictionary.md instead of printing.")) -> None:
-    """Render the data dictionary from the live database's COMMENTs (migrate first)."""
-    from tutorassist.db.dictionary import render
-    from tutorassist.db.dictionary import write as write_dictionary
+def docs(check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 naming each stale file.")) -> None:
+    """Generate docs/data-dictionary.md and docs/er-diagram.md (Mermaid) from the live catalog (migrate first)."""
+    from tutorassist.db.generated_docs import GENERATED, stale, write_all
 
-    url = _ready_url()
-    with connect(url) as conn:
-        if write:
-            console.print(f"wrote {write_dictionary(conn)}")
-        else:
-            print(render(conn), end="")
+    with connect(_ready_url()) as conn:
+        if check:
+            outdated = stale(conn)
+            for path in outdated:
+                err.print(f"[red]stale:[/red] {path.name}: run `tutorassist db docs` on a database migrated to head", soft_wrap=True)
+            if outdated:
+                raise typer.Exit(1)
+            console.print(f"up to date: {', '.join(path.name for path in GENERATED)}")
+            return
+        written = write_all(conn)
+    console.print(f"wrote {', '.join(str(path) for path in written)}" if written else "already up to date", soft_wrap=True)
+
+
+@app.command()
+@_fails_cleanly
+def dictionary(write: bool = typer.Option(False, "--write", help="Write every generated doc, as `db docs` does.")) -> None:
+    """Print the data dictionary from the live database's COMMENTs; with --write the same as `db docs`."""
+    from tutorassist.db.dictionary import render
+
+    if write:
+        docs(check=False)
+        return
+    with connect(_ready_url()) as conn:
+        print(render(conn), end="")
 
 
 @app.command()

@@ -23,8 +23,8 @@ def render(conn: psycopg.Connection) -> str:
     out = [
         "# Data dictionary",
         "",
-        "Generated from the database's own `COMMENT`s by `tutorassist db dictionary --write` on a database migrated to"
-        " head; a test keeps it equal to what the migrations produce. JSONB structures: [jsonb-contracts.md](jsonb-contracts.md).",
+        "Generated from the database's own `COMMENT`s by `tutorassist db docs` on a database migrated to head;"
+        " a test keeps it equal to what the migrations produce. JSONB structures: [jsonb-contracts.md](jsonb-contracts.md).",
         "",
         "| table | kind | row-level security | description |",
         "|---|---|---|---|",
