@@ -165,3 +165,6 @@ def run_up() -> None:
         _print_status(url)
 
     _up()
+
+
+from tutorassist.cli import db_retention  # noqa: E402,F401  `db retention` (imports this module's app)
