@@ -66,9 +66,10 @@ _AI_USAGE_SINCE = "now() - make_interval(days => :ai_usage_days)"
 _HISTORY_SINCE = "now() - make_interval(days => :question_history_days)"
 _JOBS_SINCE = "now() - make_interval(days => :jobs_days)"
 _QUEUE_ENDED = "('succeeded', 'failed', 'cancelled', 'aborted')"
+# A queue entry ended when its last event happened (an entry without events is left alone: its end is unknown).
 _OLD_QUEUE_JOBS = f"""
-  j.status IN {_QUEUE_ENDED} AND NOT EXISTS (
-    SELECT 1 FROM procrastinate.procrastinate_events e WHERE e.job_id = j.id AND e.at >= {_JOBS_SINCE})"""
+  j.status IN {_QUEUE_ENDED}
+  AND (SELECT max(e.at) FROM procrastinate.procrastinate_events e WHERE e.job_id = j.id) < {_JOBS_SINCE}"""
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,44 @@ ALTER TABLE review_events ADD CONSTRAINT review_events_workspace_id_attempt_id_f
   FOREIGN KEY (workspace_id, attempt_id) REFERENCES attempts(workspace_id, id) ON DELETE SET NULL (attempt_id);
 COMMENT ON COLUMN review_events.attempt_id IS 'The attempt that was the review; NULL once that attempt is deleted';
 
-DROP TRIGGER attempts_audit ON attempts;
-CREATE TRIGGER attempts_audit AFTER UPDATE OR DELETE ON attempts
-  FOR EACH ROW EXECUTE FUNCTION app.audit_row('{id}', 'workspace_id', '{}', '{}');
+CREATE OR REPLACE FUNCTION app.audit_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  v_keys text[] := TG_ARGV[0]::text[];
+  v_workspace_column text := TG_ARGV[1];
+  v_ignored text[] := coalesce(TG_ARGV[2], '{}')::text[];
+  v_redacted text[] := coalesce(TG_ARGV[3], '{}')::text[];
+  v_old jsonb;
+  v_new jsonb;
+  v_row jsonb;
+  v_changed text[];
+  k text;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD) - v_ignored; END IF;
+  IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW) - v_ignored; END IF;
+  v_row := coalesce(v_new, v_old);
+  IF TG_OP = 'UPDATE' THEN
+    SELECT array_agg(n.key ORDER BY n.key) INTO v_changed
+    FROM jsonb_each(v_new) n WHERE n.value IS DISTINCT FROM v_old -> n.key AND n.key <> 'updated_at';
+    IF v_changed IS NULL THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  FOREACH k IN ARRAY v_redacted LOOP
+    IF v_old ? k AND v_old -> k <> 'null'::jsonb THEN v_old := jsonb_set(v_old, ARRAY[k], '"[redacted]"'); END IF;
+    IF v_new ? k AND v_new -> k <> 'null'::jsonb THEN v_new := jsonb_set(v_new, ARRAY[k], '"[redacted]"'); END IF;
+  END LOOP;
+  INSERT INTO public.audit_log (workspace_id, actor_user_id, action, entity_type, entity_id, before_json, after_json, changed_fields)
+  VALUES ((v_row ->> v_workspace_column)::uuid, app.current_user_id(), lower(TG_OP), TG_TABLE_NAME,
+          (SELECT string_agg(v_row ->> key, ':' ORDER BY ord) FROM unnest(v_keys) WITH ORDINALITY AS u(key, ord)),
+          v_old, v_new, v_changed);
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION app.audit_row() IS
+  'Trigger: writes one audit_log row per changed row, with the acting user; no-op updates are not logged';
 
 CREATE OR REPLACE FUNCTION app.attempts_maintain_derived() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER

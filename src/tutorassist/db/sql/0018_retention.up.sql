@@ -234,11 +234,52 @@ $$;
 COMMENT ON FUNCTION app.attempts_maintain_assignment_progress() IS
   'Trigger: an attempt recorded, corrected or deleted recomputes its assignment''s progress; an attempt moved to attempts_archive does not';
 
--- An archived attempt is no removal to audit.
-DROP TRIGGER attempts_audit ON attempts;
-CREATE TRIGGER attempts_audit AFTER UPDATE OR DELETE ON attempts FOR EACH ROW
-  WHEN (NOT app.attempt_being_archived(OLD.workspace_id, OLD.id))
-  EXECUTE FUNCTION app.audit_row('{id}', 'workspace_id', '{}', '{}');
+-- An archived attempt is no removal to audit. (A trigger's WHEN is evaluated when the row is deleted, before the
+-- archived copy exists, so the guard sits in the function.)
+CREATE OR REPLACE FUNCTION app.audit_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  v_keys text[] := TG_ARGV[0]::text[];
+  v_workspace_column text := TG_ARGV[1];
+  v_ignored text[] := coalesce(TG_ARGV[2], '{}')::text[];
+  v_redacted text[] := coalesce(TG_ARGV[3], '{}')::text[];
+  v_old jsonb;
+  v_new jsonb;
+  v_row jsonb;
+  v_changed text[];
+  k text;
+BEGIN
+  -- An attempt moved to attempts_archive is no removal to audit.
+  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'attempts' THEN
+    IF app.attempt_being_archived(OLD.workspace_id, OLD.id) THEN  -- nested: other tables' rows have no such fields
+      RETURN NULL;
+    END IF;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD) - v_ignored; END IF;
+  IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW) - v_ignored; END IF;
+  v_row := coalesce(v_new, v_old);
+  IF TG_OP = 'UPDATE' THEN
+    SELECT array_agg(n.key ORDER BY n.key) INTO v_changed
+    FROM jsonb_each(v_new) n WHERE n.value IS DISTINCT FROM v_old -> n.key AND n.key <> 'updated_at';
+    IF v_changed IS NULL THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  FOREACH k IN ARRAY v_redacted LOOP
+    IF v_old ? k AND v_old -> k <> 'null'::jsonb THEN v_old := jsonb_set(v_old, ARRAY[k], '"[redacted]"'); END IF;
+    IF v_new ? k AND v_new -> k <> 'null'::jsonb THEN v_new := jsonb_set(v_new, ARRAY[k], '"[redacted]"'); END IF;
+  END LOOP;
+  INSERT INTO public.audit_log (workspace_id, actor_user_id, action, entity_type, entity_id, before_json, after_json, changed_fields)
+  VALUES ((v_row ->> v_workspace_column)::uuid, app.current_user_id(), lower(TG_OP), TG_TABLE_NAME,
+          (SELECT string_agg(v_row ->> key, ':' ORDER BY ord) FROM unnest(v_keys) WITH ORDINALITY AS u(key, ord)),
+          v_old, v_new, v_changed);
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION app.audit_row() IS
+  'Trigger: writes one audit_log row per changed row, with the acting user; no-op updates are not logged, nor attempts moved to attempts_archive';
 
 -- Review events keep naming their attempt once it is archived, so the foreign key (which would clear the reference)
 -- gives way to app.check_attempt_reference (new references name a live attempt) and this trigger (a real deletion
