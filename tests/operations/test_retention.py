@@ -355,3 +355,40 @@ def test_the_app_role_cannot_write_the_retention_tables(app_db, owner):
             with acting(app_db, t.tutor_id, t.workspace_id) as staff:
                 staff.execute(text(statement))
         assert refused.value.orig.sqlstate == "42501", statement
+
+
+def test_the_retention_job_is_scheduled_and_records_its_run(owner, engine):
+    import tutorassist.job_types  # noqa: F401  registers every periodic task, as a worker does
+    from tutorassist.jobs.periodic import registered, run_recorded
+
+    task = registered()["RETENTION"]
+    assert task.cron == "30 3 * * *"
+    t = factories.tenant(owner, "J")
+    attempt(owner, t, 800)
+    get_settings.cache_clear()
+    result = run_recorded(engine, task, "test-worker", None)
+    assert result["attempts"] == 1
+    status, recorded = owner.execute("SELECT status, result_json FROM system_jobs WHERE type = 'RETENTION'").fetchone()
+    assert status == "succeeded" and recorded["attempts"] == 1
+
+
+def test_downgrade_puts_archived_rows_back_without_counting_them_twice(db_url, owner, engine):
+    from tutorassist.db import migrate
+
+    t = factories.tenant(owner, "D")
+    moved = attempt(owner, t, 800)
+    owner.execute("INSERT INTO review_events (workspace_id, student_user_id, question_id, attempt_id, algorithm, rating, "
+                  "fsrs_rating, card_after) VALUES (%s, %s, %s, %s, 'sm2', 4, 3, '{}')",
+                  (t.workspace_id, t.student_id, t.question_id, moved))
+    owner.execute("INSERT INTO audit_log (workspace_id, action, entity_type, entity_id, after_json, occurred_at) "
+                  "VALUES (%s, 'insert', 'topics', 'x', '{}', now() - interval '3 years')", (t.workspace_id,))
+    before = derived(owner, t.workspace_id)
+    retention.apply(engine, POLICY)
+    assert counts(owner, t.workspace_id) == (0, 1)
+    engine.dispose()
+    migrate.downgrade(db_url, "0017_analytics_rollups")
+    assert owner.execute("SELECT count(*) FROM attempts WHERE id = %s", (moved,)).fetchone()[0] == 1
+    assert derived(owner, t.workspace_id) == before  # counters, mastery, progress, the review's link, audit rows
+    assert owner.execute("SELECT to_regclass('public.attempts_archive')").fetchone()[0] is None
+    migrate.upgrade(db_url)
+    assert retention.apply(engine, POLICY)["attempts"] == 1
