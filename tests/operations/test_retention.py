@@ -19,9 +19,8 @@ from tutorassist.cli.main import app
 from tutorassist.config import Settings, get_settings
 from tutorassist.db.connection import acting, owner_engine
 from tutorassist.operations import retention
-from tutorassist.operations.retention import ATTEMPT_COLUMNS, Policy, RULE_NAMES
+from tutorassist.operations.retention import ATTEMPT_COLUMNS, RULE_NAMES, Policy
 
-DAY = "interval '1 day'"
 POLICY = Policy(batch_size=3)  # small batches, so every rule runs several transactions
 
 
