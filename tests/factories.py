@@ -120,7 +120,30 @@ def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
     x("INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input) VALUES (%s, %s, %s, 'generate_question', 'gpt-4o-mini', 10)",
       (ws, t.tutor_id, job))
     x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, t.student_id))
+    # Migration tests fill databases at revisions before retention (0018) with this too.
+    if conn.execute("SELECT to_regclass('public.attempts_archive')").fetchone()[0] is not None:
+        retention_rows(conn, t)
     return t
+
+
+def retention_rows(conn: psycopg.Connection, t: Tenant) -> None:
+    """A row in each table the retention job writes: an archived attempt, an archived audit row, a month of AI usage."""
+    ws, x = t.workspace_id, conn.execute
+    archived_attempt(conn, ws, t.student_id, t.question_id)
+    x("INSERT INTO audit_log_archive (workspace_id, id, action, entity_type, entity_id, after_json, transaction_id, occurred_at) "
+      "VALUES (%s, 1, 'insert', 'topics', %s, '{}', 1, now() - interval '2 years')", (ws, str(t.topic_id)))
+    x("INSERT INTO ai_usage_monthly (workspace_id, month, provider, model, operation_type, calls, failed_calls, tokens_input, "
+      "tokens_output, tokens_total, cost_usd) VALUES (%s, date '2024-01-01', 'openai', 'gpt-4o-mini', 'generate_question', 1, 0, 10, 5, 15, 0.01)",
+      (ws,))
+
+
+def archived_attempt(conn: psycopg.Connection, ws: uuid.UUID, student_id: uuid.UUID, question_id: uuid.UUID) -> uuid.UUID:
+    """An attempt in cold storage (attempts_archive), as the retention job leaves one."""
+    return conn.execute(
+        "INSERT INTO attempts_archive (workspace_id, id, student_user_id, question_id, answer_raw, feedback_json, "
+        "error_taxonomy_json, hints_viewed, context_json, submitted_at, created_at, question_version) "
+        "VALUES (%s, gen_random_uuid(), %s, %s, '2', '{}', '[]', 0, '{}', now() - interval '3 years', "
+        "now() - interval '3 years', 1) RETURNING id", (ws, student_id, question_id)).fetchone()[0]
 
 
 # ---------------------------------------------------------------- members of every role, for role tests
@@ -163,6 +186,7 @@ def learner_rows(owner: psycopg.Connection, ws, student, profile, tutor, questio
     x("INSERT INTO sessions (workspace_id, tutor_user_id, student_profile_id, scheduled_start, scheduled_end) "
       "VALUES (%s, %s, %s, now(), now() + interval '1 hour')", (ws, tutor, profile))
     x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, student))
+    archived_attempt(owner, ws, student, question)
     return attempt
 
 

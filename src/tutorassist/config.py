@@ -135,6 +135,36 @@ class Settings(BaseSettings):
         "workspace, about the same numbers, is a near-duplicate and rejected (docs/ai-generation.md).",
     )
 
+    retention_attempts_days: int = Field(
+        default=730, ge=1, alias="TUTORASSIST_RETENTION_ATTEMPTS_DAYS",
+        description="Days an attempt stays in attempts before the RETENTION job moves it to attempts_archive.",
+    )
+    retention_question_history_days: int = Field(
+        default=365, ge=1, alias="TUTORASSIST_RETENTION_QUESTION_HISTORY_DAYS",
+        description="Days question_history rows are kept before the RETENTION job deletes them.",
+    )
+    retention_jobs_days: int = Field(
+        default=90, ge=1, alias="TUTORASSIST_RETENTION_JOBS_DAYS",
+        description="Days after a job ended that its records (jobs, system_jobs, the queue's jobs and events) are deleted.",
+    )
+    retention_ai_usage_days: int = Field(
+        default=365, ge=1, alias="TUTORASSIST_RETENTION_AI_USAGE_DAYS",
+        description="Days ai_usage_log rows are kept before they are summed into ai_usage_monthly and deleted.",
+    )
+    retention_audit_hot_years: int = Field(
+        default=1, ge=0, alias="TUTORASSIST_RETENTION_AUDIT_HOT_YEARS",
+        description="Past calendar years (UTC) the audit log keeps besides the current one; older rows move to "
+        "audit_log_archive.",
+    )
+    retention_audit_years: int = Field(
+        default=7, ge=1, alias="TUTORASSIST_RETENTION_AUDIT_YEARS",
+        description="Years audit rows are kept in all before the RETENTION job deletes them.",
+    )
+    retention_batch_size: int = Field(
+        default=10_000, ge=1, le=1_000_000, alias="TUTORASSIST_RETENTION_BATCH",
+        description="Rows the RETENTION job moves or deletes per transaction.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:

@@ -79,6 +79,10 @@ ACCESS: dict[str, Access] = {
     "pdf_exports": Access("SIUD"),
     "ai_usage_log": Access("S"),  # only the platform records what AI cost: a tutor cannot forge a cost
     "audit_log": Access("S"),
+    # Retention (0018): only the RETENTION job writes these; staff read them, learners read their own archived attempts.
+    "attempts_archive": Access("S", OWN_STUDENT),
+    "audit_log_archive": Access("S"),
+    "ai_usage_monthly": Access("S"),
 }
 
 

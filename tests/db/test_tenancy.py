@@ -18,7 +18,8 @@ EXPECTED_TENANT_TABLES = {
     "question_batches", "questions", "question_programs", "question_grade_levels", "question_embeddings",
     "question_history", "assignments", "assignment_items", "attempts", "spaced_repetition", "question_flags",
     "tutor_feedback", "sessions", "oauth_connections", "pdf_exports", "ai_usage_log", "student_progress_snapshots",
-    "audit_log", "review_events", "question_stats", "student_topic_state",
+    "audit_log", "review_events", "question_stats", "student_topic_state", "attempts_archive", "audit_log_archive",
+    "ai_usage_monthly",
 }
 
 

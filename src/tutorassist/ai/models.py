@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, Numeric, text
+from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Index, Numeric, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutorassist.db.base import Base
@@ -55,3 +55,29 @@ class AIUsageLog(Base):
         "metadata", server_default=text("'{}'::jsonb"), comment="Request details (prompt version, temperature, batch)"
     )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"), comment="When the call was made")
+
+
+class AIUsageMonthly(Base):
+    """AI usage older than the retention window (default 1 year), summed per workspace, UTC month, provider, model and operation by the RETENTION job, which then deletes the ai_usage_log rows"""
+
+    __tablename__ = "ai_usage_monthly"
+    __table_args__ = ({"comment": __doc__},)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True, comment="The workspace"
+    )
+    month: Mapped[date] = mapped_column(primary_key=True, comment="First day of the UTC month the calls were made in")
+    provider: Mapped[str] = mapped_column(
+        primary_key=True,
+        comment="Provider named in the call's metadata (metadata->>'provider'), 'unrecorded' when it named none",
+    )
+    model: Mapped[str] = mapped_column(primary_key=True, comment="Model called")
+    operation_type: Mapped[str] = mapped_column(
+        primary_key=True, comment="What the calls were for (ai_usage_log.operation_type)"
+    )
+    calls: Mapped[int] = mapped_column(BigInteger, comment="Calls made")
+    failed_calls: Mapped[int] = mapped_column(BigInteger, comment="Calls among them that failed")
+    tokens_input: Mapped[int] = mapped_column(BigInteger, comment="Input tokens (calls that reported none count 0)")
+    tokens_output: Mapped[int] = mapped_column(BigInteger, comment="Output tokens (calls that reported none count 0)")
+    tokens_total: Mapped[int] = mapped_column(BigInteger, comment="Total tokens (calls that reported none count 0)")
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(16, 6), comment="Cost in US dollars (calls without a cost count 0)")

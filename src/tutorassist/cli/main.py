@@ -32,7 +32,10 @@ app = typer.Typer(
         "TUTORASSIST_AI_TIMEOUT: the OpenAI-compatible provider of question generation (no key: offline templates).\n\n"
         "TUTORASSIST_EMBEDDING_PROVIDER (local or openai), TUTORASSIST_EMBEDDING_MODEL, _DIMENSIONS, _BASE_URL, "
         "_API_KEY, _TIMEOUT: question embeddings. TUTORASSIST_DUPLICATE_SIMILARITY: when a generated question is a "
-        "near-duplicate (default 0.92)."
+        "near-duplicate (default 0.92).\n\n"
+        "TUTORASSIST_RETENTION_ATTEMPTS_DAYS (730), _QUESTION_HISTORY_DAYS (365), _JOBS_DAYS (90), _AI_USAGE_DAYS (365), "
+        "_AUDIT_HOT_YEARS (1), _AUDIT_YEARS (7), _BATCH (10000): the data retention policy (`db retention`, "
+        "docs/retention.md)."
     ),
 )
 app.add_typer(db.app, name="db")

@@ -111,6 +111,58 @@ class Attempt(Base):
     )
 
 
+
+class AttemptArchive(Base):
+    """Cold storage: attempts older than the retention window (default 2 years), moved by the RETENTION job unchanged; counters, progress and mastery still count them"""
+
+    __tablename__ = "attempts_archive"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "question_id"], ["questions.workspace_id", "questions.id"], ondelete="CASCADE"
+        ),
+        Index("idx_attempts_archive_student_date", "workspace_id", "student_user_id", desc("submitted_at"), desc("id")),
+        Index("idx_attempts_archive_question", "workspace_id", "question_id", "submitted_at"),
+        Index(
+            "idx_attempts_archive_assignment",
+            "workspace_id",
+            "assignment_id",
+            "question_id",
+            postgresql_where=text("assignment_id IS NOT NULL"),
+        ),
+        Index("idx_attempts_archive_user", "student_user_id"),
+        {"comment": __doc__},
+    )
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True, comment="The workspace"
+    )
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, comment="Attempt id (as it was in attempts; review events still name it)"
+    )
+    student_user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), comment="The student who answered"
+    )
+    question_id: Mapped[uuid.UUID] = mapped_column(comment="The question answered")
+    assignment_id: Mapped[uuid.UUID | None] = mapped_column(
+        comment="The assignment answered in, NULL for free practice and review"
+    )
+    client_request_id: Mapped[str | None] = mapped_column(comment="Client-chosen idempotency key of the submission")
+    answer_raw: Mapped[str] = mapped_column(comment="The answer exactly as typed")
+    answer_parsed: Mapped[Any | None] = mapped_column(JSONB, comment="The answer as the checker understood it")
+    is_correct: Mapped[bool | None] = mapped_column(comment="Whether the answer was correct (NULL: not graded)")
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4), comment="Score between 0 and 1")
+    feedback_json: Mapped[dict[str, Any]] = mapped_column(comment="Feedback shown to the student")
+    error_taxonomy_json: Mapped[list[Any]] = mapped_column(comment="Classified mistakes (answer notes)")
+    time_spent_seconds: Mapped[int | None] = mapped_column(comment="Seconds the student spent")
+    hints_viewed: Mapped[int] = mapped_column(comment="Hints the student opened")
+    context_json: Mapped[dict[str, Any]] = mapped_column(comment="Where and how the attempt was made")
+    submitted_at: Mapped[datetime] = mapped_column(comment="When the answer was submitted")
+    created_at: Mapped[datetime] = mapped_column(comment="When the attempt row was first written")
+    question_version: Mapped[int] = mapped_column(comment="Version of the question that was answered")
+    archived_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), comment="When the RETENTION job moved it here"
+    )
+
 class SpacedRepetition(Base):
     """Review schedule of one question for one student (SM-2 or FSRS state)"""
 
@@ -291,9 +343,6 @@ class ReviewEvent(Base):
         ForeignKeyConstraint(
             ["workspace_id", "question_id"], ["questions.workspace_id", "questions.id"], ondelete="CASCADE"
         ),
-        ForeignKeyConstraint(
-            ["workspace_id", "attempt_id"], ["attempts.workspace_id", "attempts.id"], ondelete="SET NULL (attempt_id)"
-        ),
         Index("idx_review_events_student", "student_user_id", "reviewed_at"),
         Index("idx_review_events_question", "workspace_id", "question_id", "reviewed_at"),
         Index("idx_review_events_attempt", "workspace_id", "attempt_id", postgresql_where=text("attempt_id IS NOT NULL")),
@@ -309,7 +358,8 @@ class ReviewEvent(Base):
     )
     question_id: Mapped[uuid.UUID] = mapped_column(comment="The question (card) reviewed")
     attempt_id: Mapped[uuid.UUID | None] = mapped_column(
-        comment="The attempt that was the review; NULL once that attempt is deleted"
+        comment="The graded attempt this review came from (in attempts, or in attempts_archive once archived); "
+        "NULL when it was deleted"
     )
     algorithm: Mapped[str] = mapped_column(comment="sm2 | fsrs: the scheduler that owned the card at the review")
     rating: Mapped[int] = mapped_column(SmallInteger, comment="SM-2 quality 0..5 of the attempt (see docs/learning.md)")
