@@ -173,6 +173,11 @@ def counts_by_kind(drifts: Iterable[Drift]) -> dict[str, int]:
 # ---------------------------------------------------------------- the kinds
 
 _WS = "(%(ws)s::uuid IS NULL OR {col} = %(ws)s::uuid)"
+# Derived state keeps the history of attempts that retention moved to attempts_archive, so the truth counts both.
+_ATTEMPT_COLUMNS = ("workspace_id, id, student_user_id, question_id, assignment_id, is_correct, score, "
+                    "time_spent_seconds, submitted_at")
+_ATTEMPTS = (f"(SELECT {_ATTEMPT_COLUMNS} FROM attempts UNION ALL "
+             f"SELECT {_ATTEMPT_COLUMNS} FROM attempts_archive)")
 
 
 def _match(column: str, param: str) -> str:
@@ -188,7 +193,7 @@ WITH truth AS (
   SELECT a.workspace_id, a.question_id, count(*) AS times_attempted,
          count(*) FILTER (WHERE a.is_correct) AS times_correct, count(a.time_spent_seconds) AS times_timed,
          coalesce(sum(a.time_spent_seconds), 0) AS time_spent_total_seconds
-  FROM attempts a
+  FROM {_ATTEMPTS} a
   WHERE {_WS.format(col="a.workspace_id")} AND {_match("a.question_id", "question")}
   GROUP BY a.workspace_id, a.question_id
 ), kept AS (
@@ -213,11 +218,11 @@ SELECT * FROM compared WHERE %(everything)s OR stored IS DISTINCT FROM recompute
         # FOR UPDATE conflicts with the KEY SHARE lock every attempt insert takes on its question (foreign key).
         "SELECT 1 FROM questions WHERE workspace_id = %(ws)s::uuid AND id = %(question)s::uuid FOR UPDATE",
         "DELETE FROM question_stats WHERE workspace_id = %(ws)s::uuid AND question_id = %(question)s::uuid",
-        """INSERT INTO question_stats (workspace_id, question_id, shard, times_attempted, times_correct, times_timed,
+        f"""INSERT INTO question_stats (workspace_id, question_id, shard, times_attempted, times_correct, times_timed,
                                        time_spent_total_seconds)
            SELECT %(ws)s::uuid, %(question)s::uuid, 0, count(*), count(*) FILTER (WHERE is_correct),
                   count(time_spent_seconds), coalesce(sum(time_spent_seconds), 0)
-           FROM attempts WHERE workspace_id = %(ws)s::uuid AND question_id = %(question)s::uuid
+           FROM {_ATTEMPTS} a WHERE workspace_id = %(ws)s::uuid AND question_id = %(question)s::uuid
            HAVING count(*) > 0""",
     ),
 ))
@@ -234,7 +239,7 @@ WITH derived AS (
   FROM assignment_items i
   LEFT JOIN LATERAL (
     SELECT max(coalesce(a.score, 0)) AS best_score, min(a.submitted_at) AS first_at
-    FROM attempts a
+    FROM {_ATTEMPTS} a
     WHERE a.workspace_id = i.workspace_id AND a.assignment_id = i.assignment_id AND a.question_id = i.question_id
     HAVING count(*) > 0
   ) b ON true
@@ -273,7 +278,7 @@ WITH truth AS (
   SELECT a.workspace_id, a.student_user_id, q.topic_id, count(*) AS attempts,
          count(*) FILTER (WHERE a.is_correct) AS correct, app.bkt(a.is_correct ORDER BY a.submitted_at, a.id) AS p_known,
          max(a.submitted_at) AS last_attempt_at
-  FROM attempts a JOIN questions q ON q.workspace_id = a.workspace_id AND q.id = a.question_id
+  FROM {_ATTEMPTS} a JOIN questions q ON q.workspace_id = a.workspace_id AND q.id = a.question_id
   WHERE a.is_correct IS NOT NULL AND q.topic_id IS NOT NULL AND {_WS.format(col="a.workspace_id")}
     AND {_match("a.student_user_id", "student")} AND {_match("q.topic_id", "topic")}
   GROUP BY a.workspace_id, a.student_user_id, q.topic_id
