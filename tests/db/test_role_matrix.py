@@ -79,6 +79,10 @@ ACCESS: dict[str, Access] = {
     "pdf_exports": Access("SIUD"),
     "ai_usage_log": Access("S"),  # only the platform records what AI cost: a tutor cannot forge a cost
     "audit_log": Access("S"),
+    # refreshed by the REFRESH_ITEM_STATISTICS job as the platform; staff read them, learners are not granted them
+    "question_item_statistics": Access("S"),
+    "topic_wrong_answer_notes": Access("S"),
+    "item_statistics_refreshes": Access("S"),
 }
 
 
