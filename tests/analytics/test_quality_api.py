@@ -129,6 +129,9 @@ def test_staff_only(practice, path):
     ("/analytics/ai/usage", {"since": "2026-02-30"}, "since"),
     ("/analytics/ai/usage", {"since": "2026-03-02", "until": "2026-03-01"}, "since"),
     ("/analytics/ai/generation", {"since": "2020-01-01", "until": "2026-01-01"}, "since"),
+    ("/analytics/ai/usage", {"until": "9999-12-31"}, "until"),
+    ("/analytics/ai/usage", {"until": "0001-01-01"}, "until"),
+    ("/analytics/ai/generation", {"since": "0001-01-01"}, "since"),
 ])
 def test_bad_filters_are_named(practice, path, params, field):
     body = problem(practice.tutor.http.get(practice.path(path), params=params), 422)

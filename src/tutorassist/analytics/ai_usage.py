@@ -21,6 +21,8 @@ from tutorassist.kit.problems import invalid_field
 GENERATION_OPERATIONS = (OPERATION_SYNC, OPERATION_BATCH, OPERATION_SYLLABUS)
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# Days outside these have no AI usage, and the arithmetic on them would leave the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(9000, 12, 31)
 
 GROUPINGS = {
     "day": "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
@@ -42,6 +44,9 @@ GROUP BY 1 ORDER BY 1
 def period(since: date | None, until: date | None, today: date | None = None) -> tuple[date, date]:
     """[since, until] as whole UTC days: by default the last 30 days; at most a year; 422 naming the field."""
     today = today or datetime.now(timezone.utc).date()
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise invalid_field(name, f"must be between {EARLIEST} and {LATEST}")
     until = until or today
     since = since or until - timedelta(days=DEFAULT_DAYS - 1)
     if since > until:
