@@ -19,8 +19,10 @@ _BASE = "/workspaces/{workspace_id}/analytics"
 Status = Literal["draft", "active", "archived"]
 TopicFilter = Annotated[UUID | None, Query(description="Questions filed directly under this topic")]
 StatusFilter = Annotated[Status | None, Query(description="Questions of this status")]
-Since = Annotated[date | None, Query(description="First day (UTC), default 29 days before until")]
-Until = Annotated[date | None, Query(description="Last day (UTC) included, default today; at most 366 days in all")]
+Since = Annotated[date | None, Query(description="First day (UTC), 2000-01-01 to 9000-12-31, not after until; "
+                                                "default 29 days before until")]
+Until = Annotated[date | None, Query(description="Last day (UTC) included, 2000-01-01 to 9000-12-31, default today; "
+                                                "the period spans at most 366 days")]
 
 
 @router.get(_BASE + "/questions", response_model=s.ItemStatisticsPage)
