@@ -46,11 +46,14 @@ ORDER BY w.id
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('item_statistics:' || CAST(:w AS text), 0))")
 
 _ITEMS = text("""
-WITH firsts AS (  -- each student's first graded attempt at each question: x = its score
-  SELECT DISTINCT ON (a.student_user_id, a.question_id)
-         a.student_user_id, a.question_id, a.score::float8 AS x, a.time_spent_seconds
-  FROM attempts a WHERE a.workspace_id = :w AND a.is_correct IS NOT NULL
-  ORDER BY a.student_user_id, a.question_id, a.submitted_at, a.id
+WITH tried AS (  -- one pass over the workspace's attempts: per student and question, the first graded one and the count
+  SELECT a.student_user_id, a.question_id, a.score::float8 AS x, a.time_spent_seconds, a.is_correct IS NOT NULL AS graded,
+         row_number() OVER w AS rn, count(*) OVER w AS tries
+  FROM attempts a WHERE a.workspace_id = :w
+  WINDOW w AS (PARTITION BY a.student_user_id, a.question_id ORDER BY a.is_correct IS NULL, a.submitted_at, a.id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), firsts AS (  -- each student's first graded attempt at each question: x = its score
+  SELECT student_user_id, question_id, x, time_spent_seconds FROM tried WHERE rn = 1 AND graded
 ), totals AS (
   SELECT student_user_id, sum(x) AS total, count(*) AS k FROM firsts GROUP BY student_user_id
 ), scored AS (  -- y = the student's mean score on their other first attempts (NULL when they have none)
@@ -68,8 +71,7 @@ WITH firsts AS (  -- each student's first graded attempt at each question: x = i
          count(y) AS rest_n, corr(x, y) AS r, covar_samp(x, y) AS c, avg(time_spent_seconds) AS mean_time
   FROM scored GROUP BY question_id
 ), tries AS (
-  SELECT question_id, count(*) AS attempts, count(DISTINCT student_user_id) AS students
-  FROM attempts WHERE workspace_id = :w GROUP BY question_id
+  SELECT question_id, sum(tries) AS attempts, count(*) AS students FROM tried WHERE rn = 1 GROUP BY question_id
 ), flagged AS (
   SELECT question_id, count(*) AS flags, count(*) FILTER (WHERE status = 'open') AS open_flags
   FROM question_flags WHERE workspace_id = :w GROUP BY question_id
