@@ -120,9 +120,11 @@ def every_tenant_table(conn: psycopg.Connection, label: str) -> Tenant:
     x("INSERT INTO ai_usage_log (workspace_id, user_id, job_id, operation_type, model, tokens_input) VALUES (%s, %s, %s, 'generate_question', 'gpt-4o-mini', 10)",
       (ws, t.tutor_id, job))
     x("INSERT INTO student_progress_snapshots (workspace_id, student_user_id, snapshot_date) VALUES (%s, %s, current_date)", (ws, t.student_id))
-    # Migration tests fill databases at revisions before retention (0018) with this too.
+    # Migration tests fill databases at revisions before retention (0018) and item statistics (0020) with this too.
     if conn.execute("SELECT to_regclass('public.attempts_archive')").fetchone()[0] is not None:
         retention_rows(conn, t)
+    if conn.execute("SELECT to_regclass('public.question_item_statistics')").fetchone()[0] is not None:
+        item_statistics_rows(conn, t)
     return t
 
 
@@ -144,6 +146,18 @@ def archived_attempt(conn: psycopg.Connection, ws: uuid.UUID, student_id: uuid.U
         "error_taxonomy_json, hints_viewed, context_json, submitted_at, created_at, question_version) "
         "VALUES (%s, gen_random_uuid(), %s, %s, '2', '{}', '[]', 0, '{}', now() - interval '3 years', "
         "now() - interval '3 years', 1) RETURNING id", (ws, student_id, question_id)).fetchone()[0]
+
+
+def item_statistics_rows(conn: psycopg.Connection, t: Tenant) -> None:
+    """Rows of the tables the REFRESH_ITEM_STATISTICS job writes (as the platform does, past row-level security)."""
+    x = conn.execute
+    x("INSERT INTO question_item_statistics (workspace_id, question_id, students, facility, rest_students, attempts, "
+      "students_attempted, flags, open_flags, flag_rate, computed_at) VALUES (%s, %s, 1, 1, 0, 1, 1, 1, 1, 1, now())",
+      (t.workspace_id, t.question_id))
+    x("INSERT INTO topic_wrong_answer_notes (workspace_id, topic_id, note_code, attempts, students, last_seen) "
+      "VALUES (%s, %s, 'sign_error', 1, 1, now())", (t.workspace_id, t.topic_id))
+    x("INSERT INTO item_statistics_refreshes (workspace_id, data_as_of, refreshed_at, duration_ms, questions, notes) "
+      "VALUES (%s, now(), now(), 0, 1, 1)", (t.workspace_id,))
 
 
 # ---------------------------------------------------------------- members of every role, for role tests

@@ -83,6 +83,10 @@ ACCESS: dict[str, Access] = {
     "attempts_archive": Access("S", OWN_STUDENT),
     "audit_log_archive": Access("S"),
     "ai_usage_monthly": Access("S"),
+    # refreshed by the REFRESH_ITEM_STATISTICS job as the platform; staff read them, learners are not granted them
+    "question_item_statistics": Access("S"),
+    "topic_wrong_answer_notes": Access("S"),
+    "item_statistics_refreshes": Access("S"),
 }
 
 

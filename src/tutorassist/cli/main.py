@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tutorassist.cli import ai, answers, db, embeddings, jobs, programs, workspace
+from tutorassist.cli import ai, analytics, answers, db, embeddings, jobs, programs, workspace
 
 app = typer.Typer(
     name="tutorassist",
@@ -45,6 +45,7 @@ app.add_typer(jobs.app, name="jobs")
 app.add_typer(ai.app, name="ai")
 app.add_typer(embeddings.app, name="embeddings")
 app.add_typer(workspace.app, name="workspace")
+app.add_typer(analytics.app, name="analytics")
 app.command()(jobs.worker)
 
 

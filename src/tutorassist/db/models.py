@@ -6,6 +6,7 @@ Use ``from tutorassist.db.models import Base`` wherever the complete metadata is
 from __future__ import annotations
 
 from tutorassist.ai.models import AIUsageLog
+from tutorassist.analytics.models import ItemStatisticsRefresh, QuestionItemStatistics, TopicWrongAnswerNote
 from tutorassist.assignments.models import Assignment, AssignmentItem
 from tutorassist.audit.models import AuditLog
 from tutorassist.db.base import Base
@@ -52,6 +53,7 @@ __all__ = [
     "EmbeddingModel",
     "GradeLevel",
     "InviteToken",
+    "ItemStatisticsRefresh",
     "Job",
     "OAuthConnection",
     "PdfExport",
@@ -61,6 +63,7 @@ __all__ = [
     "QuestionFlag",
     "QuestionGradeLevel",
     "QuestionHistory",
+    "QuestionItemStatistics",
     "QuestionProgram",
     "SignInAttempt",
     "SourceMaterial",
@@ -71,6 +74,7 @@ __all__ = [
     "Topic",
     "TutorFeedback",
     "TutoringSession",
+    "TopicWrongAnswerNote",
     "User",
     "Workspace",
     "WorkspaceMember",

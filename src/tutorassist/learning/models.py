@@ -222,6 +222,7 @@ class QuestionFlag(Base):
         Index("idx_question_flags_analytics", "question_id", "status", "created_at"),
         Index("idx_question_flags_attempt", "workspace_id", "attempt_id"),
         Index("idx_question_flags_flagged_by", "flagged_by"),
+        Index("idx_question_flags_workspace_updated", "workspace_id", "updated_at"),
         Index("idx_question_flags_resolved_by", "resolved_by"),
         {"comment": __doc__},
     )

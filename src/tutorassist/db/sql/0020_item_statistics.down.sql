@@ -1,1 +1,4 @@
-SELECT 1;
+DROP INDEX idx_question_flags_workspace_updated;
+DROP TABLE item_statistics_refreshes;
+DROP TABLE topic_wrong_answer_notes;
+DROP TABLE question_item_statistics;
