@@ -165,3 +165,4 @@ def run_up() -> None:
         _print_status(url)
 
     _up()
+import tutorassist.cli.db_audit  # noqa: E402,F401 - registers `db audit` on this app

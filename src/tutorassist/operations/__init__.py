@@ -1,0 +1,1 @@
+"""Operating the database: audit, reconcile, health, retention."""
