@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from enum import Enum
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tutorassist.cli.db import app
 from tutorassist.config import get_settings
 from tutorassist.db.connection import DatabaseError, check_server, owner_url
-from tutorassist.operations.audit.findings import Level
+from tutorassist.operations.audit.findings import Finding, Level
 from tutorassist.operations.audit.registry import registered
 from tutorassist.operations.audit.runner import AuditReport, run_audit
 from tutorassist.operations.audit.suppressions import DEFAULT_FILE, SuppressionError
@@ -33,13 +34,23 @@ class Format(str, Enum):
     json = "json"
 
 
-def _print_text(report: AuditReport) -> None:
-    for finding in report.findings:
-        colour = _COLOURS[finding.level]
-        console.print(f"[{colour}]{finding.level.label:7}[/{colour}] [bold]{escape(finding.category)}[/bold] "
-                      f"{escape(finding.object)}: {escape(finding.detail)}", soft_wrap=True)
-        console.print(f"         fix: {escape(finding.remediation)}", soft_wrap=True, style="dim")
-        console.print(f"         key: {escape(finding.key)}", soft_wrap=True, style="dim")
+def _print_finding(finding: Finding) -> None:
+    colour = _COLOURS[finding.level]
+    console.print(f"[{colour}]{finding.level.label:7}[/{colour}] [bold]{escape(finding.category)}[/bold] "
+                  f"{escape(finding.object)}: {escape(finding.detail)}", soft_wrap=True)
+    console.print(f"        fix: {escape(finding.remediation)}", soft_wrap=True, style="dim")
+    console.print(f"        key: {escape(finding.key)}", soft_wrap=True, style="dim")
+
+
+def _print_text(report: AuditReport, verbose: bool) -> None:
+    shown = report.findings if verbose else [f for f in report.findings if f.level > Level.INFO]
+    for finding in shown:
+        _print_finding(finding)
+    if not verbose:
+        # Info findings are facts, often many (every unused index of a fresh database): counted per kind.
+        kinds = Counter(f.key.split(":", 1)[0] for f in report.findings if f.level is Level.INFO)
+        for kind, count in sorted(kinds.items()):
+            console.print(f"[cyan]info   [/cyan] {kind}: {count} (--verbose lists them)")
     counts = report.as_json()["counts"]
     console.print(f"{report.checks_run} checks: {counts['error']} error(s), {counts['warning']} warning(s), "
                   f"{counts['info']} info, {len(report.suppressed)} suppressed")
@@ -51,6 +62,7 @@ def audit(
     suppressions: Path = typer.Option(
         Path(DEFAULT_FILE), "--suppressions",
         help="TOML file of accepted findings: [[suppress]] key = \"...\" reason = \"...\" (a missing file: none)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: list every info finding, not only their counts."),
 ) -> None:
     """Audit the database: orphans (ids in JSONB and arrays too), JSONB against its contracts, row-level security,
     migrations, stale materialized views, indexes, SECURITY DEFINER exposure, search_path, extensions, bloat,
@@ -79,7 +91,7 @@ def audit(
 
                 report = run_audit(url, suppressions=suppressions, schedule_overrides=get_settings().schedule,
                                    on_check=advance)
-            _print_text(report)
+            _print_text(report, verbose)
     except (DatabaseError, SuppressionError) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(CANNOT_RUN) from None

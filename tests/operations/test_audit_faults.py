@@ -1,0 +1,254 @@
+"""Each kind of fault, injected into a healthy database, is reported with its key and level; the healthy database
+has no finding above info."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.operations.conftest import above_info, audit_with, injected
+from tutorassist.operations.audit.checks.orphans import REFERENCES
+from tutorassist.operations.audit.findings import Level
+from tutorassist.operations.audit.registry import registered
+from tutorassist.operations.audit.runner import audit_connection
+
+E, W, I = Level.ERROR, Level.WARNING, Level.INFO
+
+# (id, statements, expected key, expected level). Statements run as the owner inside a rolled-back transaction.
+FAULTS = [
+    # row-level security
+    ("rls not forced", ["ALTER TABLE attempts NO FORCE ROW LEVEL SECURITY"], "rls_not_forced:public.attempts", E),
+    ("rls disabled", ["ALTER TABLE attempts DISABLE ROW LEVEL SECURITY"], "rls_disabled:public.attempts", E),
+    ("tenant table without policy",
+     ["CREATE TABLE fault_tenant (workspace_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (workspace_id, id))",
+      "ALTER TABLE fault_tenant ENABLE ROW LEVEL SECURITY", "ALTER TABLE fault_tenant FORCE ROW LEVEL SECURITY"],
+     "rls_no_policy:public.fault_tenant", E),
+    ("policy always true", ["CREATE POLICY fault_open ON attempts FOR UPDATE TO tutorassist_app USING (true)"],
+     "rls_always_true:public.attempts.fault_open", E),
+    ("policy without qual", ["CREATE POLICY fault_open ON topics FOR DELETE TO tutorassist_app"],
+     "rls_always_true:public.topics.fault_open", E),
+    ("second permissive policy",
+     ["CREATE POLICY fault_more ON topics FOR SELECT TO tutorassist_app "
+      "USING (workspace_id = (SELECT app.staff_workspace()))"],
+     "rls_multiple_permissive:public.topics.tutorassist_app.SELECT", W),
+    ("policy exists, rls disabled",
+     ["CREATE TABLE fault_notes (id int PRIMARY KEY, owner_id uuid)",
+      "CREATE POLICY fault_mine ON fault_notes USING (owner_id = (SELECT app.current_user_id()))"],
+     "policy_exists_rls_disabled:public.fault_notes", E),
+    ("rls disabled, writable",
+     ["CREATE TABLE fault_notes (id int PRIMARY KEY, body text)", "GRANT INSERT ON fault_notes TO tutorassist_app"],
+     "rls_disabled_writable:public.fault_notes", E),
+    ("rls enabled, no policy", ["CREATE TABLE fault_notes (id int PRIMARY KEY)",
+                                "ALTER TABLE fault_notes ENABLE ROW LEVEL SECURITY"],
+     "rls_enabled_no_policy:public.fault_notes", I),
+    # exposure
+    ("function without search_path", ["CREATE FUNCTION public.fault_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'"],
+     "function_search_path_mutable:public.fault_fn()", W),
+    ("definer function without search_path",
+     ["CREATE FUNCTION app.fault_fn(n int) RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT n'",
+      "REVOKE EXECUTE ON FUNCTION app.fault_fn(int) FROM PUBLIC"],
+     "function_search_path_mutable:app.fault_fn(n integer)", E),
+    ("definer function executable by PUBLIC",
+     ["CREATE FUNCTION public.fault_definer() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
+      "SET search_path = pg_catalog AS 'SELECT count(*) FROM public.attempts'"],
+     "security_definer_public:public.fault_definer()", E),
+    ("definer function granted to the learner",
+     ["CREATE FUNCTION app.fault_definer() RETURNS bigint LANGUAGE sql SECURITY DEFINER "
+      "SET search_path = pg_catalog AS 'SELECT count(*) FROM public.attempts'",
+      "REVOKE EXECUTE ON FUNCTION app.fault_definer() FROM PUBLIC",
+      "GRANT EXECUTE ON FUNCTION app.fault_definer() TO tutorassist_learner"],
+     "security_definer_api:app.fault_definer()", I),
+    ("unfiltered definer view",
+     ["CREATE VIEW v_fault AS SELECT workspace_id, id FROM attempts", "GRANT SELECT ON v_fault TO tutorassist_app"],
+     "security_definer_view_unfiltered:public.v_fault", E),
+    ("filtered definer view",
+     ["CREATE VIEW v_fault WITH (security_barrier) AS SELECT workspace_id, id FROM attempts "
+      "WHERE workspace_id = (SELECT app.staff_workspace())", "GRANT SELECT ON v_fault TO tutorassist_app"],
+     "security_definer_view_filtered:public.v_fault", I),
+    ("materialized view readable", ["GRANT SELECT ON mv_student_performance TO tutorassist_learner"],
+     "materialized_view_readable:public.mv_student_performance", W),
+    ("sensitive column readable",
+     ["CREATE TABLE fault_keys (id int PRIMARY KEY, api_key text)", "GRANT SELECT ON fault_keys TO tutorassist_app"],
+     "sensitive_columns_exposed:public.fault_keys", E),
+    ("extension in public", ["CREATE EXTENSION hstore SCHEMA public"], "extension_in_public:hstore", W),
+    ("extension outdated", ["CREATE EXTENSION hstore SCHEMA extensions VERSION '1.4'"], "extension_outdated:hstore", W),
+    # indexes
+    ("unindexed foreign key",
+     ["CREATE TABLE fault_child (id int PRIMARY KEY, user_id uuid REFERENCES users (id) ON DELETE CASCADE)"],
+     "unindexed_foreign_key:public.fault_child.fault_child_user_id_fkey", W),
+    ("foreign key led by a partial index",
+     ["CREATE TABLE fault_child (id int PRIMARY KEY, user_id uuid REFERENCES users (id), done boolean)",
+      "CREATE INDEX fault_child_user ON fault_child (user_id) WHERE done"],
+     "unindexed_foreign_key:public.fault_child.fault_child_user_id_fkey", W),
+    ("invalid index", ["UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_attempts_question'::regclass"],
+     "invalid_index:public.idx_attempts_question", E),
+    ("duplicate index", ["CREATE INDEX idx_fault_copy ON attempts (workspace_id, question_id, submitted_at)"],
+     "duplicate_index:public.idx_attempts_question+idx_fault_copy", W),
+    ("unused index", ["CREATE INDEX idx_fault_unused ON topics (name)"], "unused_index:public.idx_fault_unused", I),
+    ("vector column without ANN index",
+     ["CREATE TABLE fault_vectors (id int PRIMARY KEY, embedding extensions.vector(3))"],
+     "vector_without_ann:public.fault_vectors.embedding", W),
+    ("embedding model without its index",
+     ["INSERT INTO embedding_models (name, dimensions, provider) VALUES ('fault-model', 384, 'local')",
+      "INSERT INTO question_embeddings (workspace_id, question_id, embedding_model, text_hash, embedding) "
+      "SELECT workspace_id, question_id, 'fault-model', text_hash, embedding FROM question_embeddings LIMIT 1"],
+     "vector_without_ann:public.question_embeddings.embedding[fault-model]", W),
+    # storage
+    ("no primary key", ["CREATE TABLE fault_log (line text)"], "no_primary_key:public.fault_log", W),
+    ("reg* column", ["CREATE TABLE fault_reg (id int PRIMARY KEY, handler regproc)"],
+     "unsupported_reg_type:public.fault_reg.handler", W),
+    ("bloated table",
+     ["CREATE TABLE fault_bloat (id int PRIMARY KEY, body text) WITH (autovacuum_enabled = false)",
+      "INSERT INTO fault_bloat SELECT i, repeat('x', 900) FROM generate_series(1, 30000) AS i",
+      "DELETE FROM fault_bloat WHERE id > 50", "ANALYZE fault_bloat"],
+     "table_bloat:public.fault_bloat", W),
+    # freshness
+    ("materialized view without unique index", ["CREATE MATERIALIZED VIEW mv_fault AS SELECT 1 AS one"],
+     "matview_without_unique_index:public.mv_fault", W),
+    ("materialized view never populated", ["CREATE MATERIALIZED VIEW mv_fault AS SELECT 1 AS one WITH NO DATA",
+                                           "CREATE UNIQUE INDEX ON mv_fault (one)"],
+     "matview_unpopulated:public.mv_fault", E),
+    ("analytics refreshed too long ago",
+     ["INSERT INTO system_jobs (type, status, started_at, finished_at) "
+      "VALUES ('REFRESH_ANALYTICS', 'succeeded', now() - interval '3 hours', now() - interval '3 hours')"],
+     "analytics_stale", W),
+    ("analytics never refreshed, attempts waiting",
+     ["SET LOCAL session_replication_role = replica", "UPDATE attempts SET created_at = now() - interval '2 hours'"],
+     "analytics_stale", W),
+    # migrations
+    ("migration not applied", ["UPDATE alembic_version SET version_num = '0018_retention'"], "migrations_pending", E),
+    ("no migration applied", ["DELETE FROM alembic_version"], "migrations_pending", E),
+    ("unknown revision", ["UPDATE alembic_version SET version_num = '9999_from_the_future'"],
+     "migrations_unknown_revision", E),
+    # orphans and contracts
+    ("foreign key not validated",
+     ["UPDATE pg_constraint SET convalidated = false WHERE conname = 'tutor_feedback_tutor_user_id_fkey'"],
+     "foreign_key_not_valid:public.tutor_feedback.tutor_feedback_tutor_user_id_fkey", W),
+    ("attempt context breaks its contract",
+     ["""UPDATE attempts SET context_json = '{"device_type": "fridge"}'"""],
+     "jsonb_contract:public.attempts.context_json", E),
+    ("topic metadata with an unknown key", ["""UPDATE topics SET metadata = '{"colour": "blue"}'"""],
+     "jsonb_contract:public.topics.metadata", E),
+]
+
+
+@pytest.mark.parametrize(("statements", "key", "level"), [f[1:] for f in FAULTS], ids=[f[0] for f in FAULTS])
+def test_each_fault_is_reported_with_its_key_and_level(audited, statements, key, level):
+    url, _, _ = audited
+    report = audit_with(url, *statements)
+    found = {f.key: f for f in report.findings}
+    assert key in found, f"{key} not reported; got {sorted(k for k in found if not k.startswith('unused_index'))}"
+    assert found[key].level is level
+    assert report.exit_code == max(int(level), report.exit_code) and report.exit_code >= int(level)
+
+
+def test_healthy_database_with_every_table_filled_has_nothing_above_info(audited):
+    url, _, _ = audited
+    report = audit_with(url)
+    assert above_info(report) == []
+    assert report.exit_code == 0
+    assert report.checks_run == len(registered())
+    # What a healthy database does report are facts: the narrow SECURITY DEFINER entry points, the filtered views.
+    assert "security_definer_view_filtered:public.v_student_performance" in {f.key for f in report.findings}
+
+
+def test_keys_are_stable_between_runs(audited):
+    url, _, _ = audited
+    fault = "ALTER TABLE topics NO FORCE ROW LEVEL SECURITY"
+    first, second = audit_with(url, fault), audit_with(url, fault)
+    assert [f.key for f in first.findings] == [f.key for f in second.findings]
+
+
+def test_unwrapped_helper_in_a_policy_is_reported(audited):
+    url, _, _ = audited
+    with injected(url) as conn:
+        policy = "staff_workspace"
+        conn.execute(f"ALTER POLICY {policy} ON topics USING (workspace_id = app.staff_workspace())")
+        report = audit_connection(conn, url)
+    finding = {f.key: f for f in report.findings}[f"rls_unwrapped_call:public.topics.{policy}"]
+    assert finding.level is W and "app.staff_workspace()" in finding.detail
+    assert report.exit_code == 1
+
+
+def test_policy_not_bound_to_the_workspace_is_reported(audited):
+    url, _, _ = audited
+    with injected(url) as conn:
+        policy = "staff_workspace"
+        conn.execute(f"ALTER POLICY {policy} ON attempts USING (student_user_id IS NOT NULL)")
+        report = audit_connection(conn, url)
+    assert {f.key: f.level for f in report.findings}[f"rls_policy_unbound:public.attempts.{policy}"] is E
+
+
+# How to plant a dangling id in each reference the orphan check knows; a new reference needs its line here.
+ORPHAN_SETTERS = {
+    "metadata.prerequisites": "UPDATE topics SET metadata = jsonb_build_object('prerequisites', jsonb_build_array(%(id)s::text))",
+    "metadata.follows_topics": "UPDATE topics SET metadata = jsonb_build_object('follows_topics', jsonb_build_array(%(id)s::text))",
+    "metadata.leads_to_topics": "UPDATE topics SET metadata = jsonb_build_object('leads_to_topics', jsonb_build_array(%(id)s::text))",
+    "metadata.source_program_id": "UPDATE topics SET metadata = jsonb_build_object('source_program_id', %(id)s::text)",
+    "metadata.source_grade_level_id": "UPDATE topics SET metadata = jsonb_build_object('source_grade_level_id', %(id)s::text)",
+    "generation_metadata.source_context.similar_questions":
+        "UPDATE questions SET generation_metadata = jsonb_build_object('source_context', "
+        "jsonb_build_object('similar_questions', jsonb_build_array(%(id)s::text)))",
+    "generation_metadata.pedagogical.prerequisites":
+        "UPDATE questions SET generation_metadata = jsonb_build_object('pedagogical', "
+        "jsonb_build_object('prerequisites', jsonb_build_array(%(id)s::text)))",
+    "generation_metadata.job_id": "UPDATE questions SET generation_metadata = jsonb_build_object('job_id', %(id)s::text)",
+    "generation_metadata.source_context.material_id":
+        "UPDATE questions SET generation_metadata = jsonb_build_object('source_context', "
+        "jsonb_build_object('material_id', %(id)s::text))",
+    "session_metadata.topics_covered[].topic_id":
+        "UPDATE sessions SET session_metadata = jsonb_build_object('topics_covered', "
+        "jsonb_build_array(jsonb_build_object('topic_id', %(id)s::text)))",
+    "session_metadata.questions_reviewed[].question_id":
+        "UPDATE sessions SET session_metadata = jsonb_build_object('questions_reviewed', "
+        "jsonb_build_array(jsonb_build_object('question_id', %(id)s::text)))",
+    "topics_covered": "UPDATE sessions SET topics_covered = ARRAY[%(id)s::uuid]",
+    "questions_reviewed": "UPDATE sessions SET questions_reviewed = ARRAY[%(id)s::uuid]",
+    "topics_requested": "UPDATE question_batches SET topics_requested = ARRAY[%(id)s::uuid]",
+    "topics_mastered": "UPDATE student_progress_snapshots SET topics_mastered = ARRAY[%(id)s::uuid]",
+    "topics_struggling": "UPDATE student_progress_snapshots SET topics_struggling = ARRAY[%(id)s::uuid]",
+}
+# Which row of the other workspace a reference to `target` borrows (a real id, but not this workspace's).
+_OTHER_WORKSPACE_ROW = {"topics": "topic_id", "questions": "question_id"}
+
+
+def test_every_reference_has_an_orphan_test():
+    assert sorted(ORPHAN_SETTERS) == sorted(r.field for r in REFERENCES)
+
+
+@pytest.mark.parametrize("ref", REFERENCES, ids=[f"{r.table}.{r.field}" for r in REFERENCES])
+def test_an_id_naming_no_row_is_an_orphan(audited, ref):
+    url, _, _ = audited
+    dangling = "0b5e4c1e-0000-4000-8000-000000000001"
+    report = audit_with(url, "SET LOCAL session_replication_role = replica", ORPHAN_SETTERS[ref.field],
+                        params={"id": dangling})
+    finding = {f.key: f for f in report.findings}[f"orphan_ids:public.{ref.table}.{ref.field}"]
+    assert finding.level is ref.level and dangling in finding.detail
+
+
+@pytest.mark.parametrize("ref", [r for r in REFERENCES if r.tenant and r.target in _OTHER_WORKSPACE_ROW],
+                         ids=lambda r: f"{r.table}.{r.field}")
+def test_an_id_of_another_workspace_is_an_orphan(audited, ref):
+    url, first, second = audited
+    other = str(getattr(second, _OTHER_WORKSPACE_ROW[ref.target]))
+    setter = ORPHAN_SETTERS[ref.field] + " WHERE workspace_id = %(ws)s"
+    report = audit_with(url, "SET LOCAL session_replication_role = replica", setter,
+                        params={"id": other, "ws": first.workspace_id})
+    assert f"orphan_ids:public.{ref.table}.{ref.field}" in {f.key for f in report.findings}
+    # The same id in its own workspace is no orphan.
+    own = audit_with(url, "SET LOCAL session_replication_role = replica", setter,
+                     params={"id": other, "ws": second.workspace_id})
+    assert f"orphan_ids:public.{ref.table}.{ref.field}" not in {f.key for f in own.findings}
+
+
+def test_recent_refresh_and_turned_off_refresh(audited):
+    url, _, _ = audited
+    recent = audit_with(url, "INSERT INTO system_jobs (type, status, started_at, finished_at) VALUES "
+                             "('REFRESH_ANALYTICS', 'succeeded', now() - interval '20 minutes', now() - interval '20 minutes')",
+                        "SET LOCAL session_replication_role = replica",
+                        "UPDATE attempts SET created_at = now() - interval '2 hours'")
+    assert "analytics_stale" not in {f.key for f in recent.findings}
+    off = audit_with(url, "INSERT INTO system_jobs (type, status, started_at, finished_at) VALUES "
+                          "('REFRESH_ANALYTICS', 'succeeded', now() - interval '3 hours', now() - interval '3 hours')",
+                     schedule_overrides="REFRESH_ANALYTICS=off")
+    keys = {f.key: f.level for f in off.findings}
+    assert "analytics_stale" not in keys and keys["refresh_turned_off"] is I
