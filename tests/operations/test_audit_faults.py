@@ -4,9 +4,17 @@ has no finding above info."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.types.json import Jsonb
+from pydantic import ValidationError
 
+import tutorassist.contracts  # noqa: F401 - registers every JSONB contract
 from tests.operations.conftest import above_info, audit_with, injected
+from tutorassist.kit.jsonb import validate_jsonb
+from tutorassist.operations.audit.checks.contracts import jsonb_contracts
 from tutorassist.operations.audit.checks.orphans import REFERENCES
+from tutorassist.operations.audit.context import AuditContext
 from tutorassist.operations.audit.findings import Level
 from tutorassist.operations.audit.registry import registered
 from tutorassist.operations.audit.runner import audit_connection
@@ -252,3 +260,44 @@ def test_recent_refresh_and_turned_off_refresh(audited):
                      schedule_overrides="REFRESH_ANALYTICS=off")
     keys = {f.key: f.level for f in off.findings}
     assert "analytics_stale" not in keys and keys["refresh_turned_off"] is I
+
+
+# --------------------------------------------------------------------------- stored JSONB against its contract
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-1, 2, allow_nan=False) | st.text(max_size=5)
+    | st.just("0b5e4c1e-0000-4000-8000-000000000001"),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=2),
+    max_leaves=6)
+_TOPIC_KEYS = st.sampled_from(["prerequisites", "mastery_threshold", "success_benchmark", "generated_from",
+                               "recommended_question_types", "common_errors", "colour"])
+_TOPIC_VALUES = _JSON_VALUES | st.sampled_from([0.8, "ai", "manual", ["number"], []])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metadata=st.dictionaries(_TOPIC_KEYS, _TOPIC_VALUES, max_size=3))
+def test_stored_topic_metadata_is_reported_exactly_when_it_breaks_the_contract(audited, metadata):
+    url, first, _ = audited
+    try:
+        validate_jsonb("topics", "metadata", metadata)
+        valid = True
+    except ValidationError:
+        valid = False
+    with injected(url, "SET LOCAL session_replication_role = replica",
+                  "UPDATE topics SET metadata = %(m)s WHERE id = %(t)s",
+                  params={"m": Jsonb(metadata), "t": first.topic_id}) as conn:
+        ctx = AuditContext(conn=conn, url=url, jsonb_batch_size=7)
+        findings = [f for f in jsonb_contracts(ctx) if f.key == "jsonb_contract:public.topics.metadata"]
+    assert (findings == []) is valid
+    if findings:
+        assert findings[0].level is E and str(first.topic_id) in findings[0].detail
+
+
+def test_contract_check_reads_in_batches_and_names_examples(audited):
+    url, _, _ = audited
+    with injected(url, """UPDATE attempts SET context_json = '{"device_type": "fridge"}'""") as conn:
+        total = conn.execute("SELECT count(*) FROM attempts").fetchone()[0]
+        ctx = AuditContext(conn=conn, url=url, jsonb_batch_size=1, examples=1)
+        finding = next(f for f in jsonb_contracts(ctx) if f.key == "jsonb_contract:public.attempts.context_json")
+    assert f"{total} of {total} value(s) break the AttemptContext contract" in finding.detail
+    assert "device_type" in finding.detail
