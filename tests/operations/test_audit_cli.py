@@ -10,8 +10,6 @@ import sys
 import pytest
 
 from tutorassist.db.connection import connect
-from tutorassist.demo.build import build as build_demo
-from tutorassist.operations.audit.runner import run_audit
 
 
 def audit(*args: str, url: str, cwd=None) -> subprocess.CompletedProcess:
@@ -71,11 +69,4 @@ def test_bad_input_fails_cleanly(db_url, tmp_path, args, url, message):
     assert result.returncode in (2, 3) and message in result.stderr
     assert result.returncode == (2 if "--format" in args else 3)
     assert "Traceback" not in result.stderr and result.stdout == ""
-
-
-def test_demo_workspace_has_nothing_above_info(db_url):
-    report = build_demo(db_url)
-    assert report.attempts > 0
-    audited = run_audit(db_url)
-    assert [f for f in audited.findings if f.level > 0] == [] and audited.exit_code == 0
 
