@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 import tutorassist.contracts  # noqa: F401 - registers every JSONB contract
 from tests.operations.conftest import above_info, audit_with, injected
+from tutorassist.db.connection import connect
 from tutorassist.kit.jsonb import validate_jsonb
+from tutorassist.operations.audit.checks import indexes
 from tutorassist.operations.audit.checks.contracts import jsonb_contracts
 from tutorassist.operations.audit.checks.orphans import REFERENCES
 from tutorassist.operations.audit.context import AuditContext
@@ -301,3 +303,26 @@ def test_contract_check_reads_in_batches_and_names_examples(audited):
         finding = next(f for f in jsonb_contracts(ctx) if f.key == "jsonb_contract:public.attempts.context_json")
     assert f"{total} of {total} value(s) break the AttemptContext contract" in finding.detail
     assert "device_type" in finding.detail
+
+
+def test_dead_rows_vacuum_did_not_remove_are_reported(audited):
+    url, _, _ = audited
+    # Dead-row counts are statistics of committed work, so this fault is committed (and dropped afterwards).
+    with connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE fault_churn (id int PRIMARY KEY) WITH (autovacuum_enabled = false)")
+        try:
+            conn.execute("INSERT INTO fault_churn SELECT generate_series(1, 20000)")
+            conn.execute("DELETE FROM fault_churn WHERE id > 1000")
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            conn.execute("SELECT 1")  # the flush happens at the end of a statement
+            finding = {f.key: f for f in audit_with(url).findings}["dead_tuples:public.fault_churn"]
+            assert finding.level is W and "19000 dead rows" in finding.detail
+        finally:
+            conn.execute("DROP TABLE fault_churn")
+
+
+def test_a_large_unused_index_is_a_warning(audited, monkeypatch):
+    url, _, _ = audited
+    monkeypatch.setattr(indexes, "LARGE_UNUSED_INDEX_BYTES", 1)
+    report = audit_with(url, "CREATE INDEX idx_fault_unused ON topics (name)")
+    assert {f.key: f.level for f in report.findings}["unused_index:public.idx_fault_unused"] is W
