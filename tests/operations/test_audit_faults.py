@@ -3,6 +3,8 @@ has no finding above info."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -326,3 +328,11 @@ def test_a_large_unused_index_is_a_warning(audited, monkeypatch):
     monkeypatch.setattr(indexes, "LARGE_UNUSED_INDEX_BYTES", 1)
     report = audit_with(url, "CREATE INDEX idx_fault_unused ON topics (name)")
     assert {f.key: f.level for f in report.findings}["unused_index:public.idx_fault_unused"] is W
+
+
+def test_every_kind_of_finding_is_documented():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "database-audit.md").read_text()
+    kinds = {key.split(":", 1)[0] for _, _, key, _ in FAULTS} | {
+        "orphan_ids", "rls_unwrapped_call", "rls_policy_unbound", "dead_tuples", "refresh_turned_off",
+        "check_failed", "unused_suppression"}
+    assert sorted(kind for kind in kinds if f"`{kind}" not in docs) == []

@@ -29,6 +29,18 @@ err = Console(stderr=True)
 _COLOURS = {Level.ERROR: "red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 
 
+HELP = (
+    "Audit the database: orphans (ids in JSONB and arrays too), JSONB against its contracts, row-level security, "
+    "migrations, stale materialized views, indexes, SECURITY DEFINER exposure, search_path, extensions, bloat, "
+    "vector indexes, primary keys (docs/database-audit.md lists every check).\n\n"
+    "Every finding has a level (error, warning, info), category, object, detail, remediation and a stable key. A "
+    "finding whose key is in the suppressions file is not reported; a suppression that matches nothing is reported "
+    "as info.\n\n"
+    "Exit code: 0 no finding or only info, 1 the worst is a warning, 2 the worst is an error, 3 the audit could not "
+    "run (one line says why)."
+)
+
+
 class Format(str, Enum):
     text = "text"
     json = "json"
@@ -56,24 +68,15 @@ def _print_text(report: AuditReport, verbose: bool) -> None:
                   f"{counts['info']} info, {len(report.suppressed)} suppressed")
 
 
-@app.command("audit")
+@app.command("audit", help=HELP)
 def audit(
     output: Format = typer.Option(Format.text, "--format", help="text for people, json for tools."),
     suppressions: Path = typer.Option(
         Path(DEFAULT_FILE), "--suppressions",
-        help="TOML file of accepted findings: [[suppress]] key = \"...\" reason = \"...\" (a missing file: none)."),
+        help="TOML file of accepted findings, \\[\\[suppress]] entries with key and reason (a missing file: none)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text: list every info finding, not only their counts."),
 ) -> None:
-    """Audit the database: orphans (ids in JSONB and arrays too), JSONB against its contracts, row-level security,
-    migrations, stale materialized views, indexes, SECURITY DEFINER exposure, search_path, extensions, bloat,
-    vector indexes, primary keys (docs/database-audit.md lists every check).
-
-    Every finding has a level, category, object, detail, remediation and a stable key; a finding whose key is in the
-    suppressions file is not reported, and a suppression that matches nothing is reported as info.
-
-    Exit code: 0 no findings or only info, 1 the worst is a warning, 2 the worst is an error, 3 the audit could not
-    run (one line says why).
-    """
+    """The audit command; its help is HELP (paragraphs on one line each, so Rich wraps them whole)."""
     try:
         url = owner_url()
         check_server(url)
