@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +14,14 @@ from tests import factories
 from tests.conftest import create_database, drop_database
 from tutorassist.db.connection import connect
 from tutorassist.operations.audit.runner import AuditReport, audit_connection
+from tutorassist.operations.audit.suppressions import DEFAULT_FILE, Suppression, load
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def committed_suppressions() -> list[Suppression]:
+    """The repository's accepted findings (db-audit-suppressions.toml), as `db audit` run from the root applies them."""
+    return load(REPO / DEFAULT_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,7 @@ def injected(url: str, *statements: str, params: dict | None = None) -> Iterator
 
 def audit_with(url: str, *statements: str, params: dict | None = None, schedule_overrides: str = "") -> AuditReport:
     with injected(url, *statements, params=params) as conn:
-        return audit_connection(conn, url, schedule_overrides=schedule_overrides)
+        return audit_connection(conn, url, accepted=committed_suppressions(), schedule_overrides=schedule_overrides)
 
 
 def above_info(report: AuditReport) -> list:

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
 import tutorassist.contracts  # noqa: F401 - registers every JSONB contract
-from tests.operations.conftest import above_info, audit_with, injected
+from tests.operations.conftest import above_info, audit_with, committed_suppressions, injected
 from tutorassist.db.connection import connect
 from tutorassist.kit.jsonb import validate_jsonb
 from tutorassist.operations.audit.checks import indexes
@@ -161,6 +161,9 @@ def test_healthy_database_with_every_table_filled_has_nothing_above_info(audited
     assert report.checks_run == len(registered())
     # What a healthy database does report are facts: the narrow SECURITY DEFINER entry points, the filtered views.
     assert "security_definer_view_filtered:public.v_student_performance" in {f.key for f in report.findings}
+    # Every committed suppression still matches a real finding.
+    assert sorted(f.key for f in report.suppressed) == sorted(s.key for s in committed_suppressions())
+    assert not [f for f in report.findings if f.key.startswith("unused_suppression:")]
 
 
 def test_keys_are_stable_between_runs(audited):
@@ -175,7 +178,7 @@ def test_unwrapped_helper_in_a_policy_is_reported(audited):
     with injected(url) as conn:
         policy = "staff_workspace"
         conn.execute(f"ALTER POLICY {policy} ON topics USING (workspace_id = app.staff_workspace())")
-        report = audit_connection(conn, url)
+        report = audit_connection(conn, url, accepted=committed_suppressions())
     finding = {f.key: f for f in report.findings}[f"rls_unwrapped_call:public.topics.{policy}"]
     assert finding.level is W and "app.staff_workspace()" in finding.detail
     assert report.exit_code == 1
@@ -186,7 +189,7 @@ def test_policy_not_bound_to_the_workspace_is_reported(audited):
     with injected(url) as conn:
         policy = "staff_workspace"
         conn.execute(f"ALTER POLICY {policy} ON attempts USING (student_user_id IS NOT NULL)")
-        report = audit_connection(conn, url)
+        report = audit_connection(conn, url, accepted=committed_suppressions())
     assert {f.key: f.level for f in report.findings}[f"rls_policy_unbound:public.attempts.{policy}"] is E
 
 

@@ -46,6 +46,7 @@ class Attempt(Base):
             "question_id",
             "is_correct",
             "submitted_at",
+            postgresql_where=text("is_correct IS NOT NULL"),
         ),
         Index("idx_attempts_correct", "is_correct", "submitted_at", postgresql_where=text("is_correct IS NOT NULL")),
         Index("idx_attempts_context", "context_json", postgresql_using="gin"),
