@@ -135,6 +135,10 @@ FAULTS = [
     ("foreign key not validated",
      ["UPDATE pg_constraint SET convalidated = false WHERE conname = 'tutor_feedback_tutor_user_id_fkey'"],
      "foreign_key_not_valid:public.tutor_feedback.tutor_feedback_tutor_user_id_fkey", W),
+    ("check constraint not validated",
+     ["UPDATE pg_constraint SET convalidated = false WHERE conrelid = 'attempts'::regclass "
+      "AND conname = 'attempts_answer_raw_check'"],
+     "check_not_valid:public.attempts.attempts_answer_raw_check", W),
     ("attempt context breaks its contract",
      ["""UPDATE attempts SET context_json = '{"device_type": "fridge"}'"""],
      "jsonb_contract:public.attempts.context_json", E),

@@ -10,10 +10,6 @@ import psycopg
 
 from tutorassist.db.verify import tenant_tables
 
-APP_SCHEMAS = ("public", "app")
-"""The schemas TutorAssist owns and the application roles reach (procrastinate's own schema is checked too, where the
-check says so)."""
-
 API_ROLES = ("tutorassist_app", "tutorassist_learner")
 """The roles requests act as: the counterpart of Supabase's `authenticated` and `anon`."""
 
@@ -33,3 +29,12 @@ class AuditContext:
     @cached_property
     def tenant_tables(self) -> list[str]:
         return tenant_tables(self.conn)
+
+    @cached_property
+    def api_schemas(self) -> list[str]:
+        """The schemas the API roles may use (public, app and extensions today): where exposure matters."""
+        return [r[0] for r in self.rows(
+            """SELECT nspname FROM pg_namespace
+               WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%%'
+                 AND (has_schema_privilege(%s, oid, 'USAGE') OR has_schema_privilege(%s, oid, 'USAGE'))
+               ORDER BY 1""", API_ROLES)]

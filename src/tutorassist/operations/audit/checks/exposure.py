@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tutorassist.operations.audit.context import APP_SCHEMAS, AuditContext
+from tutorassist.operations.audit.context import AuditContext
 from tutorassist.operations.audit.findings import Finding, Level
 from tutorassist.operations.audit.registry import check
 
@@ -90,7 +90,7 @@ def definer_views(ctx: AuditContext) -> Iterator[Finding]:
                                'security_invoker=on'])
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
            ORDER BY 1, 2""",
-        (list(APP_SCHEMAS),))
+        (ctx.api_schemas,))
     for schema, view, definition in rows:
         name = f"{schema}.{view}"
         helpers = sorted({m.lower() for m in _TENANCY_FILTER.findall(definition)})
@@ -114,7 +114,7 @@ def materialized_views_readable(ctx: AuditContext) -> Iterator[Finding]:
         f"""SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE c.relkind = 'm' AND n.nspname = ANY(%s) AND {_API_CAN.format(kind='table', oid='c.oid', priv='SELECT')}
            ORDER BY 1, 2""",
-        (list(APP_SCHEMAS),))
+        (ctx.api_schemas,))
     for schema, view in rows:
         name = f"{schema}.{view}"
         yield Finding(Level.WARNING, CATEGORY, name,
@@ -134,7 +134,7 @@ def sensitive_columns(ctx: AuditContext) -> Iterator[Finding]:
              AND replace(lower(a.attname), '-', '_') = ANY(%s)
              AND {_API_CAN.format(kind='column', oid='c.oid, a.attname', priv='SELECT')}
            GROUP BY 1, 2 ORDER BY 1, 2""",
-        (list(APP_SCHEMAS), sorted(SENSITIVE_COLUMNS)))
+        (ctx.api_schemas, sorted(SENSITIVE_COLUMNS)))
     for schema, table, columns in rows:
         name = f"{schema}.{table}"
         yield Finding(Level.ERROR, CATEGORY, name,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import croniter
 
-from tutorassist.operations.audit.context import APP_SCHEMAS, AuditContext
+from tutorassist.operations.audit.context import AuditContext
 from tutorassist.operations.audit.findings import Finding, Level
 from tutorassist.operations.audit.registry import check
 
@@ -30,7 +30,7 @@ def materialized_views_refreshable(ctx: AuditContext) -> Iterator[Finding]:
                   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
                           AND i.indpred IS NULL)
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relkind = 'm' AND n.nspname = ANY(%s) ORDER BY 1, 2""", (list(APP_SCHEMAS),))
+           WHERE c.relkind = 'm' AND n.nspname = ANY(%s) ORDER BY 1, 2""", (ctx.api_schemas,))
     for schema, view, populated, unique in rows:
         name = f"{schema}.{view}"
         if not populated:

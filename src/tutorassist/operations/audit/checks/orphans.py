@@ -109,14 +109,17 @@ def orphaned_ids(ctx: AuditContext) -> Iterator[Finding]:
 
 
 @check(CATEGORY)
-def foreign_keys_validated(ctx: AuditContext) -> Iterator[Finding]:
-    """Every foreign key is validated (one added NOT VALID guards new rows only; old ones may be orphans)."""
+def constraints_validated(ctx: AuditContext) -> Iterator[Finding]:
+    """Every foreign key and CHECK constraint is validated (one added NOT VALID guards new rows only)."""
     rows = ctx.rows(
-        """SELECT n.nspname, c.relname, k.conname FROM pg_constraint k
+        """SELECT n.nspname, c.relname, k.conname, k.contype FROM pg_constraint k
            JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE k.contype = 'f' AND NOT k.convalidated AND n.nspname IN ('public', 'app') ORDER BY 1, 2, 3""")
-    for schema, table, constraint in rows:
+           WHERE k.contype IN ('f', 'c') AND NOT k.convalidated
+             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%%'
+           ORDER BY 1, 2, 3""")
+    for schema, table, constraint, kind in rows:
         name = f"{schema}.{table}.{constraint}"
+        what, key = ("foreign key", "foreign_key_not_valid") if kind == "f" else ("CHECK constraint", "check_not_valid")
         yield Finding(Level.WARNING, CATEGORY, name,
-                      "the foreign key was added NOT VALID and never validated: rows older than it may be orphans",
-                      f"ALTER TABLE {schema}.{table} VALIDATE CONSTRAINT {constraint}", f"foreign_key_not_valid:{name}")
+                      f"the {what} was added NOT VALID and never validated: rows older than it may break it",
+                      f"ALTER TABLE {schema}.{table} VALIDATE CONSTRAINT {constraint}", f"{key}:{name}")

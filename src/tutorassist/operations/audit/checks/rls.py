@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from tutorassist.operations.audit.checks.policy_text import always_true, unwrapped_calls
-from tutorassist.operations.audit.context import APP_SCHEMAS, AuditContext
+from tutorassist.operations.audit.context import AuditContext
 from tutorassist.operations.audit.findings import Finding, Level
 from tutorassist.operations.audit.registry import check
 
@@ -27,7 +27,7 @@ ORDER BY 1, 2, 3
 
 
 def _policies(ctx: AuditContext) -> list[tuple]:
-    return ctx.rows(_POLICIES, (list(APP_SCHEMAS),))
+    return ctx.rows(_POLICIES, (ctx.api_schemas,))
 
 
 @check(CATEGORY)
@@ -70,7 +70,7 @@ def other_tables_rls(ctx: AuditContext) -> Iterator[Finding]:
              AND NOT (n.nspname = 'public' AND c.relname = ANY(%s))
              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
            ORDER BY 1, 2""",
-        (list(APP_SCHEMAS), ctx.tenant_tables))
+        (ctx.api_schemas, ctx.tenant_tables))
     for schema, table, enabled, has_policy, readable, writable in rows:
         name = f"{schema}.{table}"
         if has_policy and not enabled:
@@ -141,7 +141,7 @@ def single_permissive_policy(ctx: AuditContext) -> Iterator[Finding]:
                  ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END) AS act(cmd)
            WHERE p.polpermissive AND n.nspname = ANY(%s) AND NOT r.rolbypassrls AND r.rolname NOT LIKE 'pg\\_%%'
            GROUP BY 1, 2, 3, 4 HAVING count(*) > 1 ORDER BY 1, 2, 3, 4""",
-        (list(APP_SCHEMAS),))
+        (ctx.api_schemas,))
     for schema, table, role, command, policies in rows:
         name = f"{schema}.{table}"
         yield Finding(Level.WARNING, CATEGORY, name,
