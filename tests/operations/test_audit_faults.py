@@ -3,6 +3,7 @@ has no finding above info."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tutorassist.db.connection import connect
 from tutorassist.kit.jsonb import validate_jsonb
 from tutorassist.operations.audit.checks import indexes
 from tutorassist.operations.audit.checks.contracts import jsonb_contracts
-from tutorassist.operations.audit.checks.orphans import REFERENCES
+from tutorassist.operations.audit.checks.orphans import REFERENCES, orphaned_ids
 from tutorassist.operations.audit.context import AuditContext
 from tutorassist.operations.audit.findings import Level
 from tutorassist.operations.audit.registry import registered
@@ -343,3 +344,27 @@ def test_every_kind_of_finding_is_documented():
         "orphan_ids", "rls_unwrapped_call", "rls_policy_unbound", "dead_tuples", "refresh_turned_off",
         "check_failed", "unused_suppression"}
     assert sorted(kind for kind in kinds if f"`{kind}" not in docs) == []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_orphan_count_is_exactly_the_ids_naming_no_topic_of_the_workspace(audited, data):
+    url, first, second = audited
+    with injected(url) as conn:
+        own = [str(r[0]) for r in conn.execute("SELECT id FROM topics WHERE workspace_id = %s AND id <> %s",
+                                               (first.workspace_id, first.topic_id))]
+    pool = {"own": own, "other": [str(second.topic_id)],
+            "unknown": [str(uuid.UUID(int=n)) for n in range(1, 4)], "not a uuid": ["x", "12"]}
+    picked = data.draw(st.lists(st.sampled_from([(kind, value) for kind, values in pool.items() for value in values]),
+                                unique=True, max_size=6))
+    ids = [value for _, value in picked]
+    bad = sum(1 for kind, _ in picked if kind in ("other", "unknown"))
+    with injected(url, "SET LOCAL session_replication_role = replica",
+                  "UPDATE topics SET metadata = %(m)s WHERE id = %(t)s",
+                  params={"m": Jsonb({"prerequisites": ids}), "t": first.topic_id}) as conn:
+        findings = [f for f in orphaned_ids(AuditContext(conn=conn, url=url))
+                    if f.key == "orphan_ids:public.topics.metadata.prerequisites"]
+    if bad:
+        assert len(findings) == 1 and findings[0].detail.startswith(f"{bad} id(s) in 1 row(s)")
+    else:
+        assert findings == []
