@@ -185,6 +185,7 @@ def run_up() -> None:
 
 
 from tutorassist.cli import (
+    db_audit,  # noqa: E402,F401  (registers `db audit` on app)
     db_health,  # noqa: E402,F401  (registers `db health` on app)
     db_reconcile,  # noqa: E402,F401  (registers `db reconcile` on app)
     db_retention,  # noqa: E402,F401  (registers `db retention` on app)

@@ -1,1 +1,1 @@
-SELECT 1;
+DROP INDEX procrastinate.idx_procrastinate_jobs_worker;

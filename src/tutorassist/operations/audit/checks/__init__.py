@@ -1,0 +1,12 @@
+"""The audit's checks, one module per category; importing this package registers them all."""
+
+from tutorassist.operations.audit.checks import (  # noqa: F401 - imported to register their checks
+    contracts,
+    exposure,
+    freshness,
+    indexes,
+    migrations,
+    orphans,
+    rls,
+    storage,
+)
