@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from tutorassist.operations.retention import ATTEMPT_COLUMNS
+
 
 @dataclass
 class Tenant:
@@ -140,12 +142,19 @@ def retention_rows(conn: psycopg.Connection, t: Tenant) -> None:
 
 
 def archived_attempt(conn: psycopg.Connection, ws: uuid.UUID, student_id: uuid.UUID, question_id: uuid.UUID) -> uuid.UUID:
-    """An attempt in cold storage (attempts_archive), as the retention job leaves one."""
-    return conn.execute(
-        "INSERT INTO attempts_archive (workspace_id, id, student_user_id, question_id, answer_raw, feedback_json, "
-        "error_taxonomy_json, hints_viewed, context_json, submitted_at, created_at, question_version) "
-        "VALUES (%s, gen_random_uuid(), %s, %s, '2', '{}', '[]', 0, '{}', now() - interval '3 years', "
-        "now() - interval '3 years', 1) RETURNING id", (ws, student_id, question_id)).fetchone()[0]
+    """An attempt in cold storage (attempts_archive), recorded and then moved the way the retention job moves one, so
+    the counters it left behind still count it."""
+    columns = ", ".join(ATTEMPT_COLUMNS)
+    with conn.transaction():
+        attempt_id = conn.execute(
+            "INSERT INTO attempts (workspace_id, student_user_id, question_id, answer_raw, submitted_at, created_at) "
+            "VALUES (%s, %s, %s, '2', now() - interval '3 years', now() - interval '3 years') RETURNING id",
+            (ws, student_id, question_id)).fetchone()[0]
+        conn.execute("SELECT set_config('tutorassist.archiving', 'on', true)")
+        conn.execute(f"WITH moved AS (DELETE FROM attempts WHERE workspace_id = %s AND id = %s RETURNING {columns}) "
+                     f"INSERT INTO attempts_archive ({columns}) SELECT {columns} FROM moved", (ws, attempt_id))
+        conn.execute("SELECT set_config('tutorassist.archiving', 'off', true)")
+    return attempt_id
 
 
 def item_statistics_rows(conn: psycopg.Connection, t: Tenant) -> None:

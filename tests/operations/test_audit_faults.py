@@ -229,5 +229,15 @@ def test_every_kind_of_finding_is_documented():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "database-audit.md").read_text()
     kinds = {key.split(":", 1)[0] for _, _, key, _ in FAULTS} | {
         "orphan_ids", "rls_unwrapped_call", "rls_policy_unbound", "dead_tuples", "refresh_turned_off",
-        "check_failed", "unused_suppression"}
+        "check_failed", "unused_suppression", "counter_drift"}
     assert sorted(kind for kind in kinds if f"`{kind}" not in docs) == []
+
+
+def test_a_drifted_counter_is_reported_with_the_repair_that_fixes_it(audited):
+    url, _, _ = audited
+    report = audit_with(url, "UPDATE question_stats SET times_attempted = times_attempted + 5 "
+                             "WHERE question_id = (SELECT question_id FROM question_stats ORDER BY 1 LIMIT 1)")
+    drifted = [f for f in report.findings if f.key.startswith("counter_drift:")]
+    assert [f.key.split(":")[1] for f in drifted] == ["question_stats"]
+    assert drifted[0].level is W and report.exit_code == 1
+    assert "times_attempted" in drifted[0].detail and "db reconcile" in drifted[0].remediation

@@ -298,6 +298,7 @@ END
 $$;
 COMMENT ON FUNCTION app.attempts_release_review_events() IS
   'Trigger: a deleted attempt is no longer named by review events (attempt_id set NULL); an archived one still is';
+REVOKE EXECUTE ON FUNCTION app.attempts_release_review_events() FROM PUBLIC;
 CREATE TRIGGER attempts_release_review_events AFTER DELETE ON attempts
   FOR EACH ROW EXECUTE FUNCTION app.attempts_release_review_events();
 COMMENT ON COLUMN review_events.attempt_id IS

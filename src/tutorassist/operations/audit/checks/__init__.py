@@ -2,6 +2,7 @@
 
 from tutorassist.operations.audit.checks import (  # noqa: F401 - imported to register their checks
     contracts,
+    counters,
     exposure,
     freshness,
     indexes,
