@@ -182,3 +182,20 @@ def test_a_database_url_that_is_not_one_is_refused(url, capsys):
     assert generate.main(["--scale", "S", "--database-url", url]) == 2
     assert run.main(["--scale", "S", "--database-url", url, "--no-docs"]) == 2
     assert "--database-url must be postgresql://" in capsys.readouterr().out.replace("\n", "")
+
+
+def test_the_analytics_benchmark_measures_every_report_and_maintenance(bench, pg_server, tmp_path):
+    from benchmarks import analytics
+
+    url = with_database(pg_server, "ta_bench_scale_s")
+    docs = tmp_path / "performance.md"
+    docs.write_text("# Figures\n")
+    measured = analytics.run(SCALE, url, 1, docs, _quiet())
+    reports, raws, jobs = measured
+    assert len(reports) >= 19 and all(r.api and r.rls and r.owner and r.statements > 0 for r in reports)
+    assert all(q.seconds for q in raws)
+    assert [j.name for j in jobs][0].startswith("REFRESH_ANALYTICS") and all(j.seconds > 0 for j in jobs)
+    assert all(j.reads > 0 for j in jobs)  # the reader ran beside every maintenance
+    assert {j.name: j.note for j in jobs}["db audit"].endswith("error 0")  # a generated database has no error finding
+    text = docs.read_text()
+    assert "### Analytics, scale S" in text and text.count("| student accuracy, weekly, a year |") == 1
