@@ -248,8 +248,9 @@ def test_seed_decisions_hold_in_the_schema(owner):
     assert {"tutor_feedback", "audit_log", "ai_usage_log", "question_batches", "question_history",
             "student_progress_snapshots", "users", "question_programs", "question_grade_levels"} <= tables
     later = {"auth_sessions", "sign_in_attempts", "review_events", "question_stats", "student_topic_state", "system_jobs",
-             "embedding_models"}
-    assert later <= tables  # identity (0006), review events (0010), the hot path (0011), jobs (0014), embeddings (0016)
+             "embedding_models", "analytics_daily"}
+    assert later <= tables  # identity (0006), review events (0010), the hot path (0011), jobs (0014), embeddings (0016),
+    # analytics rollups (0017)
     assert len(tables - later - {"alembic_version"}) == 28  # the foundation's tables
     question_columns = {r[0] for r in owner.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'questions'")}

@@ -19,6 +19,7 @@ EXPECTED_TENANT_TABLES = {
     "question_history", "assignments", "assignment_items", "attempts", "spaced_repetition", "question_flags",
     "tutor_feedback", "sessions", "oauth_connections", "pdf_exports", "ai_usage_log", "student_progress_snapshots",
     "audit_log", "review_events", "question_stats", "student_topic_state",
+    "analytics_daily",
 }
 
 

@@ -6,6 +6,7 @@ Use ``from tutorassist.db.models import Base`` wherever the complete metadata is
 from __future__ import annotations
 
 from tutorassist.ai.models import AIUsageLog
+from tutorassist.analytics.models import AnalyticsDaily
 from tutorassist.assignments.models import Assignment, AssignmentItem
 from tutorassist.audit.models import AuditLog
 from tutorassist.db.base import Base
@@ -43,6 +44,7 @@ from tutorassist.scheduling.models import OAuthConnection, TutoringSession
 
 __all__ = [
     "AIUsageLog",
+    "AnalyticsDaily",
     "Assignment",
     "AssignmentItem",
     "Attempt",

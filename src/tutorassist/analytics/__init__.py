@@ -1,0 +1,1 @@
+"""Analytics: reports read from rollups and refreshed statistics."""
