@@ -1,3 +1,4 @@
+DROP FUNCTION app.cohort_accuracy(uuid, date, date);
 DROP TRIGGER workspaces_timezone_rollups ON workspaces;
 DROP FUNCTION app.workspaces_timezone_rollups();
 DROP FUNCTION app.rebuild_analytics_daily(uuid);
