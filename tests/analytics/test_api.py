@@ -188,6 +188,7 @@ def test_bad_filters_are_clear_422s(practice):
         ({"to": "9999-12-31"}, {"to"}),
         ({"bucket": "month"}, {"query.bucket"}),
         ({"from": "yesterday"}, {"query.from"}),
+        ({"from": "1.5e-60", "to": "-1"}, {"query.from", "query.to"}),  # not read as Unix times
     ]
     for params, named in cases:
         body = problem(staff.get(accuracy, params=params), 422)

@@ -74,6 +74,12 @@ JUSTIFIED = (
     Refusal(422, "generation_metadata.tokens_used: total must equal input + output, arithmetic between values that "
                  "JSON Schema cannot state (the contract's description says it)", "tokens_used", "Value error, total ("),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
+    Refusal(422, "an analytics period's from must not be after its to: OpenAPI describes each query parameter on its "
+                 "own and cannot relate two", "from", "must not be after to"),
+    Refusal(422, "an analytics period spans at most two years: a relation between from and to, which OpenAPI cannot "
+                 "state", "from", "the period may span at most"),
+    Refusal(422, "an analytics date lies between 1970 and 2200: JSON Schema's date format has no minimum or maximum "
+                 "(the parameter's description says it)", None, "must be between 1970-01-01 and 2200-12-31"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),
     Refusal(422, "the uploaded file's content (non-empty UTF-8 text or a readable PDF) is not a schema matter", "file"),
