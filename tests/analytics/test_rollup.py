@@ -247,3 +247,70 @@ def test_the_app_reads_its_rollup_and_cannot_write_it(app_db, owner):
         with acting(app_db, t.tutor_id, t.workspace_id) as conn:
             with pytest.raises(Exception, match="permission denied"):
                 conn.execute(text(statement))
+
+
+def test_rebuilding_while_students_answer_loses_no_attempt(db_url, owner):
+    t = tenant(owner)
+    ws = t.workspace_id
+    students = [student(owner, ws, f"S{i}") for i in range(4)]
+    errors: list[BaseException] = []
+    rebuilt: list[int] = []
+    stop = threading.Event()
+
+    def submit(who) -> None:
+        try:
+            with connect(db_url, autocommit=True) as conn:
+                for n in range(25):
+                    _attempt(conn, ws, who, t.question_id, n % 2 == 0, datetime.now(timezone.utc), secs=n)
+        except BaseException as exc:  # re-raised below
+            errors.append(exc)
+
+    def rebuild() -> None:
+        try:
+            with connect(db_url, autocommit=True) as conn:
+                while not stop.is_set():
+                    conn.execute("UPDATE analytics_daily SET correct = 0 WHERE workspace_id = %s", (ws,))  # drift
+                    rebuilt.append(conn.execute("SELECT app.rebuild_analytics_daily(%s)", (ws,)).fetchone()[0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    threads = [threading.Thread(target=submit, args=(s,)) for s in students]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    stop.set()
+    rebuilder.join()
+    assert errors == []
+    assert len(rebuilt) >= 2 and any(n > 0 for n in rebuilt)
+    assert owner.execute("SELECT app.rebuild_analytics_daily(%s)", (ws,)).fetchone()[0] == 0
+    assert owner.execute("SELECT sum(attempts), sum(new_questions) FROM analytics_daily WHERE workspace_id = %s",
+                         (ws,)).fetchone() == (100, 4)
+    assert _rows(owner, _KEPT, ws) == _rows(owner, _FROM_SCRATCH, ws)
+
+
+def test_migration_0017_backfills_from_existing_attempts_and_downgrades(empty_db_url):
+    from tutorassist.db import migrate
+
+    migrate.upgrade(empty_db_url, "0016_embeddings")
+    with connect(empty_db_url, autocommit=True) as conn:
+        t = tenant(conn)
+        conn.execute("UPDATE workspaces SET timezone = 'Asia/Tokyo' WHERE id = %s", (t.workspace_id,))
+        loose = question(conn, t.workspace_id, None)
+        at = datetime(2026, 1, 5, 14, 30, tzinfo=timezone.utc)  # 23:30 in Tokyo
+        for n, q in enumerate([t.question_id, t.question_id, loose]):
+            _attempt(conn, t.workspace_id, t.student_id, q, n != 1, at + timedelta(hours=n), secs=10 * n, hints=n)
+        attempts = conn.execute("SELECT count(*) FROM attempts").fetchone()[0]
+    migrate.upgrade(empty_db_url, "0017_analytics_rollups")
+    with connect(empty_db_url, autocommit=True) as conn:
+        kept = _rows(conn, _KEPT, t.workspace_id)
+        assert kept == _rows(conn, _FROM_SCRATCH, t.workspace_id)
+        assert [(r[1], r[2], r[3], r[10]) for r in kept] == [
+            (NO_TOPIC, "2026-01-06", 1, 1), (str(t.topic_id), "2026-01-05", 1, 1), (str(t.topic_id), "2026-01-06", 1, 0)]
+    migrate.downgrade(empty_db_url, "0016_embeddings")
+    with connect(empty_db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regclass('analytics_daily')").fetchone()[0] is None
+        assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == attempts
+        _attempt(conn, t.workspace_id, t.student_id, loose, True, at)  # attempts work without the rollup
