@@ -314,3 +314,18 @@ def test_migration_0017_backfills_from_existing_attempts_and_downgrades(empty_db
         assert conn.execute("SELECT to_regclass('analytics_daily')").fetchone()[0] is None
         assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == attempts
         _attempt(conn, t.workspace_id, t.student_id, loose, True, at)  # attempts work without the rollup
+
+
+def test_deleting_a_workspace_takes_its_rollup_with_it(owner):
+    t, other = tenant(owner), tenant(owner, "B")
+    for x in (t, other):
+        _attempt(owner, x.workspace_id, x.student_id, x.question_id, True, datetime.now(timezone.utc))
+    kept = _rows(owner, _KEPT, other.workspace_id)
+    # Today assignment items RESTRICT it, and the 0011 counters trigger fails on a cascaded attempt (see above).
+    with owner.transaction():
+        owner.execute("DELETE FROM assignments WHERE workspace_id = %s", (t.workspace_id,))
+        owner.execute("ALTER TABLE attempts DISABLE TRIGGER attempts_derived")
+        owner.execute("DELETE FROM workspaces WHERE id = %s", (t.workspace_id,))
+        owner.execute("ALTER TABLE attempts ENABLE TRIGGER attempts_derived")
+    assert owner.execute("SELECT count(*) FROM analytics_daily WHERE workspace_id = %s", (t.workspace_id,)).fetchone() == (0,)
+    assert _rows(owner, _KEPT, other.workspace_id) == kept

@@ -334,6 +334,9 @@ SET search_path = pg_catalog, public
 AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
+    IF NOT EXISTS (SELECT 1 FROM public.workspaces w WHERE w.id = OLD.workspace_id) THEN
+      RETURN OLD;  -- the workspace is being deleted: its rollup goes with it, nothing to move
+    END IF;
     -- Before the row goes: its attempts are deleted by the cascade after it, when their topic can no longer be read.
     PERFORM app.analytics_daily_move_question(OLD.workspace_id, OLD.id, OLD.topic_id, NULL);
     RETURN OLD;
