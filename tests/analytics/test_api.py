@@ -60,6 +60,13 @@ def test_student_reports_have_exact_numbers_in_the_workspace_time_zone(practice,
     assert [(t["topic_name"], t["attempts"], t["graded"], t["accuracy"], t["average_time_seconds"], t["students"])
             for t in report] == [("Fractions", 2, 2, 0.5, 40.0, 1), (None, 1, 1, 1.0, None, 1)]
 
+    # The workspace moves to UTC (through the API, as its owner): the 23:30 attempt is on the 10th still, the
+    # 00:30 one moves back to the 10th as well.
+    assert staff.patch(practice.path(), json={"timezone": "UTC"}).status_code == 200
+    days = staff.get(base + "/accuracy", params=period | {"bucket": "day"}).json()
+    assert days["period"]["time_zone"] == "UTC"
+    assert [(p["start"], p["attempts"]) for p in days["points"]] == [("2026-11-10", 2), ("2026-11-11", 1), ("2026-11-12", 0)]
+
 
 def test_needs_help_overview_and_cohorts(practice, owner):
     ws, me = practice.workspace_id, practice.student.id
