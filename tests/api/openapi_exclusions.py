@@ -74,6 +74,12 @@ JUSTIFIED = (
     Refusal(422, "generation_metadata.tokens_used: total must equal input + output, arithmetic between values that "
                  "JSON Schema cannot state (the contract's description says it)", "tokens_used", "Value error, total ("),
     Refusal(422, "a due date must lie in the future: the schema cannot name 'now'", "due_at", "must be in the future"),
+    Refusal(422, "an analytics period's from must not be after its to: OpenAPI describes each query parameter on its "
+                 "own and cannot relate two", "from", "must not be after to"),
+    Refusal(422, "an analytics period spans at most two years: a relation between from and to, which OpenAPI cannot "
+                 "state", "from", "the period may span at most"),
+    Refusal(422, "an analytics date lies between 1970 and 2200: JSON Schema's date format has no minimum or maximum "
+                 "(the parameter's description says it)", None, "must be between 1970-01-01 and 2200-12-31"),
     Refusal(422, "an analytics period: since must not be after until, and it spans at most 366 days (relations between "
                  "two query parameters, which OpenAPI describes one by one; the descriptions say it)", "since"),
     Refusal(422, "an analytics day lies between 2000-01-01 and 9000-12-31: JSON Schema has no bounds for a date "

@@ -248,10 +248,10 @@ def test_seed_decisions_hold_in_the_schema(owner):
     assert {"tutor_feedback", "audit_log", "ai_usage_log", "question_batches", "question_history",
             "student_progress_snapshots", "users", "question_programs", "question_grade_levels"} <= tables
     later = {"auth_sessions", "sign_in_attempts", "review_events", "question_stats", "student_topic_state", "system_jobs",
-             "embedding_models", "attempts_archive", "audit_log_archive", "ai_usage_monthly",
+             "embedding_models", "analytics_daily", "attempts_archive", "audit_log_archive", "ai_usage_monthly",
              "question_item_statistics", "topic_wrong_answer_notes", "item_statistics_refreshes"}
     assert later <= tables  # identity (0006), review events (0010), the hot path (0011), jobs (0014), embeddings (0016),
-    # retention (0018), item statistics (0020)
+    # analytics rollups (0017), retention (0018), item statistics (0020)
     assert len(tables - later - {"alembic_version"}) == 28  # the foundation's tables
     question_columns = {r[0] for r in owner.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'questions'")}

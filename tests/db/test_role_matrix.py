@@ -71,6 +71,7 @@ ACCESS: dict[str, Access] = {
     "spaced_repetition": Access("SIUD", OWN_STUDENT, student_writes="IU"),
     "review_events": Access("SI", OWN_STUDENT, student_writes="I"),
     "student_topic_state": Access("S", OWN_STUDENT),
+    "analytics_daily": Access("S", OWN_STUDENT),  # written only by the attempts triggers
     "question_flags": Access("SIUD", "flagged_by = :me", student_writes="I", guardian_writes="I"),
     "tutor_feedback": Access("SIUD", "student_user_id = :student AND visible_to_student"),
     "sessions": Access("SIUD", OWN_PROFILE),

@@ -19,7 +19,7 @@ EXPECTED_TENANT_TABLES = {
     "question_history", "assignments", "assignment_items", "attempts", "spaced_repetition", "question_flags",
     "tutor_feedback", "sessions", "oauth_connections", "pdf_exports", "ai_usage_log", "student_progress_snapshots",
     "audit_log", "review_events", "question_stats", "student_topic_state", "attempts_archive", "audit_log_archive",
-    "ai_usage_monthly", "question_item_statistics", "topic_wrong_answer_notes", "item_statistics_refreshes",
+    "ai_usage_monthly", "question_item_statistics", "topic_wrong_answer_notes", "item_statistics_refreshes", "analytics_daily",
 }
 
 

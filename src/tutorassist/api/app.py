@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from tutorassist import __version__
 from tutorassist import contracts as _contracts  # noqa: F401  (every domain registers its JSONB contracts)
 from tutorassist.ai.endpoints import router as ai_router
+from tutorassist.analytics.endpoints import router as analytics_router
 from tutorassist.analytics.quality_endpoints import router as quality_router
 from tutorassist.api.clients import Network
 from tutorassist.api.context import SESSION_COOKIE
@@ -74,6 +75,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
     app.include_router(learning_router)
     app.include_router(jobs_router)
     app.include_router(ai_router)
+    app.include_router(analytics_router)
     app.include_router(quality_router)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable or migrations pending"}})

@@ -6,7 +6,8 @@ Use ``from tutorassist.db.models import Base`` wherever the complete metadata is
 from __future__ import annotations
 
 from tutorassist.ai.models import AIUsageLog
-from tutorassist.analytics.models import ItemStatisticsRefresh, QuestionItemStatistics, TopicWrongAnswerNote
+from tutorassist.analytics.models import AnalyticsDaily
+from tutorassist.analytics.quality_models import ItemStatisticsRefresh, QuestionItemStatistics, TopicWrongAnswerNote
 from tutorassist.assignments.models import Assignment, AssignmentItem
 from tutorassist.audit.models import AuditLog
 from tutorassist.db.base import Base
@@ -44,6 +45,7 @@ from tutorassist.scheduling.models import OAuthConnection, TutoringSession
 
 __all__ = [
     "AIUsageLog",
+    "AnalyticsDaily",
     "Assignment",
     "AssignmentItem",
     "Attempt",

@@ -139,7 +139,10 @@ class StudentUpdate(Strict):
     email: EmailStr | None = None
     parent_email: EmailStr | None = None
     academic_year: int | None = Field(None, ge=1900, le=2200)
+    cohort_id: UUID | None = Field(None, description="The cohort the student is compared with (analytics); students sharing it are one cohort")
     cohort_name: str | None = Field(None, max_length=200)
+    study_program_id: UUID | None = Field(None, description="A study program (GET /programs)")
+    grade_level_id: UUID | None = Field(None, description="A grade level (GET /programs)")
     notes: str | None = Field(None, max_length=10000)
     settings: dict[str, Any] | None = Field(None, json_schema_extra=settings_schema("student"))
     archived: bool | None = None
@@ -152,7 +155,10 @@ class StudentOut(BaseModel):
     parent_email: str | None
     user_id: UUID | None
     academic_year: int | None
+    cohort_id: UUID | None
     cohort_name: str | None
+    study_program_id: UUID | None
+    grade_level_id: UUID | None
     notes: str | None = None
     settings: dict[str, Any]
     archived_at: datetime | None

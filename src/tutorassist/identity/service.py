@@ -168,7 +168,8 @@ def list_members(ctx: RequestContext, ws: UUID) -> list[schemas.MemberOut]:
 
 # ---------------------------------------------------------------- students
 # Private notes are staff-only: the learner role has no column grant on them.
-_STUDENT = ("SELECT id, name, email::text AS email, parent_email::text AS parent_email, user_id, academic_year, cohort_name, "
+_STUDENT = ("SELECT id, name, email::text AS email, parent_email::text AS parent_email, user_id, academic_year, cohort_id, "
+            "cohort_name, study_program_id, grade_level_id, "
             "{notes} AS notes, settings_json AS settings, archived_at, created_at FROM student_profiles")
 
 

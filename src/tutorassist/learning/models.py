@@ -51,6 +51,7 @@ class Attempt(Base):
         Index("idx_attempts_correct", "is_correct", "submitted_at", postgresql_where=text("is_correct IS NOT NULL")),
         Index("idx_attempts_context", "context_json", postgresql_using="gin"),
         Index("idx_attempts_question", "workspace_id", "question_id", "submitted_at"),
+        Index("idx_attempts_student_question", "workspace_id", "student_user_id", "question_id", "submitted_at", "id"),
         Index(
             "idx_attempts_assignment",
             "workspace_id",
