@@ -21,7 +21,7 @@ CALLS = [  # (days ago, operation, model, tokens in, tokens out, cost, success)
     (1, "batch_generate", "gpt-4o-mini", 1000, 500, "0.050000", True),
     (1, "generate_embedding", "text-embedding-3-small", 40, 0, "0.001000", True),
     (1, "generate_syllabus", "gpt-4o", 300, 200, "0.020000", True),
-    (40, "generate_question", "gpt-4o-mini", 5, 5, "9.000000", True),  # outside the default 30 days
+    (120, "generate_question", "gpt-4o-mini", 5, 5, "9.000000", True),  # outside the default 90 days
 ]
 
 
@@ -46,14 +46,14 @@ def test_usage_sums_equal_the_log(practice, owner, by, group):
     log_calls(owner, ws)
     log_calls(owner, practice.outsider_workspace_id)  # another workspace's calls are not counted
     body = practice.tutor.http.get(practice.path("/analytics/ai/usage"), params={"by": by}).json()
-    since = datetime.combine(TODAY - timedelta(days=29), datetime.min.time(), timezone.utc)
+    since = datetime.combine(TODAY - timedelta(days=89), datetime.min.time(), timezone.utc)  # the default period
     got = {r["key"]: (r["calls"], r["tokens_total"], r["cost_usd"]) for r in body["rows"]}
     assert got == truth(owner, ws, group, since)
     assert body["total"]["calls"] == 5 and body["total"]["failed_calls"] == 1
     assert body["total"]["cost_usd"] == pytest.approx(0.081)
     assert body["freshness"]["source"] == "live"
     one_day = practice.tutor.http.get(practice.path("/analytics/ai/usage"),
-                                      params={"by": by, "since": str(YESTERDAY), "until": str(YESTERDAY)}).json()
+                                      params={"by": by, "from": str(YESTERDAY), "to": str(YESTERDAY)}).json()
     assert one_day["total"]["calls"] == 3 and one_day["total"]["cost_usd"] == pytest.approx(0.071)
 
 
@@ -99,9 +99,9 @@ def test_cli_across_workspaces(owner, db_url):
     rows = {r["key"]: r for r in doc["rows"]}
     assert rows[str(a.workspace_id)]["calls"] == 5 and rows[str(b.workspace_id)]["calls"] == 1
     assert doc["total"]["cost_usd"] == pytest.approx(0.091)
-    table = cli(db_url, "ai-usage", "--by", "model", "--since", str(YESTERDAY))
+    table = cli(db_url, "ai-usage", "--by", "model", "--from", str(YESTERDAY))
     assert table.returncode == 0 and "gpt-4o-mini" in table.stdout and "text-embedding-3-small" in table.stdout
-    for bad in (["--since", "yesterday"], ["--since", str(TODAY), "--until", str(YESTERDAY)], ["--by", "planet"]):
+    for bad in (["--from", "yesterday"], ["--from", str(TODAY), "--to", str(YESTERDAY)], ["--by", "planet"]):
         refused = cli(db_url, "ai-usage", *bad)
         assert refused.returncode != 0 and "Traceback" not in refused.stderr, bad
 

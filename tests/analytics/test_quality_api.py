@@ -126,20 +126,20 @@ def test_staff_only(practice, path):
     ("/analytics/questions", {"cursor": "not-a-cursor"}, "cursor"),
     ("/analytics/questions", {"cursor": "WyJ4IiwgInkiXQ"}, "cursor"),  # ["x", "y"]
     ("/analytics/ai/usage", {"by": "planet"}, "by"),
-    ("/analytics/ai/usage", {"since": "2026-02-30"}, "since"),
-    ("/analytics/ai/usage", {"since": "2026-03-02", "until": "2026-03-01"}, "since"),
-    ("/analytics/ai/generation", {"since": "2020-01-01", "until": "2026-01-01"}, "since"),
-    ("/analytics/ai/usage", {"until": "9999-12-31"}, "until"),
-    ("/analytics/ai/usage", {"until": "0001-01-01"}, "until"),
-    ("/analytics/ai/generation", {"since": "0001-01-01"}, "since"),
+    ("/analytics/ai/usage", {"from": "2026-02-30"}, "from"),
+    ("/analytics/ai/usage", {"from": "2026-03-02", "to": "2026-03-01"}, "from"),
+    ("/analytics/ai/generation", {"from": "2020-01-01", "to": "2026-01-01"}, "from"),
+    ("/analytics/ai/usage", {"to": "9999-12-31"}, "to"),
+    ("/analytics/ai/usage", {"to": "0001-01-01"}, "to"),
+    ("/analytics/ai/generation", {"from": "0001-01-01"}, "from"),
 ])
 def test_bad_filters_are_named(practice, path, params, field):
     body = problem(practice.tutor.http.get(practice.path(path), params=params), 422)
     assert any(f.endswith(field) for f in fields(body)), body
 
 
-_TOKEN = st.sampled_from(["sort", "min_students", "limit", "status", "topic_id", "dubious", "cursor", "by", "since",
-                          "until", "flag_rate", "facility", "-1", "0", "201", "true", "active", "2026-01-01",
+_TOKEN = st.sampled_from(["sort", "min_students", "limit", "status", "topic_id", "dubious", "cursor", "by", "from",
+                          "to", "flag_rate", "facility", "-1", "0", "201", "true", "active", "2026-01-01",
                           "9999-12-31", "0001-01-01", "%00", "%FF", "'", "\"", "[", "]", "=", "&", " ", "WyJ4Il0"])
 
 

@@ -80,10 +80,6 @@ JUSTIFIED = (
                  "state", "from", "the period may span at most"),
     Refusal(422, "an analytics date lies between 1970 and 2200: JSON Schema's date format has no minimum or maximum "
                  "(the parameter's description says it)", None, "must be between 1970-01-01 and 2200-12-31"),
-    Refusal(422, "an analytics period: since must not be after until, and it spans at most 366 days (relations between "
-                 "two query parameters, which OpenAPI describes one by one; the descriptions say it)", "since"),
-    Refusal(422, "an analytics day lies between 2000-01-01 and 9000-12-31: JSON Schema has no bounds for a date "
-                 "(the descriptions say it)", None, "must be between 2000-01-01 and 9000-12-31"),
     Refusal(422, "inviting without an email needs the student's stored email (state of the student)", "email",
             "required: the student has no email"),
     Refusal(422, "the uploaded file's content (non-empty UTF-8 text or a readable PDF) is not a schema matter", "file"),

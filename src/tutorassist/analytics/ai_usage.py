@@ -14,15 +14,12 @@ from tutorassist.ai.jobs import OPERATION_BATCH, OPERATION_SYNC
 from tutorassist.ai.syllabus import OPERATION_SYLLABUS
 from tutorassist.analytics import quality_schemas as s
 from tutorassist.analytics.distribution import live
+from tutorassist.analytics.ranges import checked_days
+from tutorassist.analytics.schemas import Period
 from tutorassist.api.context import STAFF, RequestContext
-from tutorassist.kit.problems import invalid_field
 
 # Calls that produce questions; embeddings and anything else are not part of a question's cost.
 GENERATION_OPERATIONS = (OPERATION_SYNC, OPERATION_BATCH, OPERATION_SYLLABUS)
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
-# Days outside these have no AI usage, and the arithmetic on them would leave the calendar.
-EARLIEST, LATEST = date(2000, 1, 1), date(9000, 12, 31)
 
 GROUPINGS = {
     "day": "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
@@ -41,19 +38,9 @@ GROUP BY 1 ORDER BY 1
 """
 
 
-def period(since: date | None, until: date | None, today: date | None = None) -> tuple[date, date]:
-    """[since, until] as whole UTC days: by default the last 30 days; at most a year; 422 naming the field."""
-    today = today or datetime.now(timezone.utc).date()
-    for name, day in (("since", since), ("until", until)):
-        if day is not None and not EARLIEST <= day <= LATEST:
-            raise invalid_field(name, f"must be between {EARLIEST} and {LATEST}")
-    until = until or today
-    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
-    if since > until:
-        raise invalid_field("since", "must not be after until")
-    if (until - since).days >= MAX_DAYS:
-        raise invalid_field("since", f"the period is at most {MAX_DAYS} days")
-    return since, until
+def period(start: date | None, end: date | None) -> tuple[date, date]:
+    """`from` and `to` as whole UTC days (AI usage is billed in UTC), checked as every analytics period is."""
+    return checked_days(start, end, datetime.now(timezone.utc).date())
 
 
 def _bounds(since: date, until: date) -> dict[str, datetime]:
@@ -77,7 +64,7 @@ def usage(ctx: RequestContext, ws: UUID, by: str, since: date | None, until: dat
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
         rows = usage_rows(tx.conn, by, since, until, ws)
-        return s.UsageOut(by=by, since=since, until=until, rows=[s.UsageRow(**r) for r in rows],
+        return s.UsageOut(by=by, period=Period(start=since, end=until, time_zone="UTC"), rows=[s.UsageRow(**r) for r in rows],
                           total=s.UsageRow(**total_of(rows)), freshness=live(tx))
 
 
@@ -116,7 +103,7 @@ def generation(ctx: RequestContext, ws: UUID, since: date | None, until: date | 
             requested=sum(b["requested"] for b in batches), generated=sum(b["generated"] for b in batches),
             failed=sum(b["failed"] for b in batches), cost_usd=sum(b["cost"] for b in batches))
         return s.GenerationOut(
-            since=since, until=until, generation_cost_usd=g["cost"], generated_questions=g["generated"],
+            period=Period(start=since, end=until, time_zone="UTC"), generation_cost_usd=g["cost"], generated_questions=g["generated"],
             accepted_questions=g["accepted"], pending_drafts=g["pending"], rejected_drafts=g["rejected"],
             cost_per_accepted_question_usd=g["cost"] / g["accepted"] if g["accepted"] else None,
             batches=outcome, freshness=live(tx))

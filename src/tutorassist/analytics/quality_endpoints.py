@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from tutorassist.analytics import ai_usage, distribution, items
 from tutorassist.analytics import quality_schemas as s
+from tutorassist.analytics.params import From, To
 from tutorassist.api.context import Context
 from tutorassist.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -19,10 +19,6 @@ _BASE = "/workspaces/{workspace_id}/analytics"
 Status = Literal["draft", "active", "archived"]
 TopicFilter = Annotated[UUID | None, Query(description="Questions filed directly under this topic")]
 StatusFilter = Annotated[Status | None, Query(description="Questions of this status")]
-Since = Annotated[date | None, Query(description="First day (UTC), 2000-01-01 to 9000-12-31, not after until; "
-                                                "default 29 days before until")]
-Until = Annotated[date | None, Query(description="Last day (UTC) included, 2000-01-01 to 9000-12-31, default today; "
-                                                "the period spans at most 366 days")]
 
 
 @router.get(_BASE + "/questions", response_model=s.ItemStatisticsPage)
@@ -68,14 +64,14 @@ def coverage(workspace_id: UUID, ctx: Context):
 
 
 @router.get(_BASE + "/ai/usage", response_model=s.UsageOut)
-def ai_usage_report(workspace_id: UUID, ctx: Context, since: Since = None, until: Until = None,
+def ai_usage_report(workspace_id: UUID, ctx: Context, start: From = None, end: To = None,
                     by: Annotated[s.UsageGrouping, Query(description="Group calls by day, model or operation")] = "day"):
     """AI calls, tokens and cost of the workspace (live from the usage log), grouped, with the total."""
-    return ai_usage.usage(ctx, workspace_id, by, since, until)
+    return ai_usage.usage(ctx, workspace_id, by, start, end)
 
 
 @router.get(_BASE + "/ai/generation", response_model=s.GenerationOut)
-def ai_generation_report(workspace_id: UUID, ctx: Context, since: Since = None, until: Until = None):
+def ai_generation_report(workspace_id: UUID, ctx: Context, start: From = None, end: To = None):
     """Generation cost, AI questions generated, accepted, pending and rejected, the cost per accepted question, and
     the outcomes of generation batches, in the period."""
-    return ai_usage.generation(ctx, workspace_id, since, until)
+    return ai_usage.generation(ctx, workspace_id, start, end)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from tutorassist.analytics.freshness import Freshness
+from tutorassist.analytics.schemas import Period
 
 ItemSort = Literal["question", "flag_rate", "facility", "discrimination", "students"]
 UsageGrouping = Literal["day", "model", "operation"]
@@ -115,8 +116,7 @@ class UsageRow(BaseModel):
 
 class UsageOut(BaseModel):
     by: UsageGrouping
-    since: date
-    until: date
+    period: Period = Field(description="The days reported, UTC days (AI usage is billed in UTC)")
     rows: list[UsageRow]
     total: UsageRow
     freshness: Freshness
@@ -132,8 +132,7 @@ class BatchOutcomes(BaseModel):
 
 
 class GenerationOut(BaseModel):
-    since: date
-    until: date
+    period: Period = Field(description="The days reported, UTC days (AI usage is billed in UTC)")
     generation_cost_usd: float = Field(description="Cost of generation calls (not embeddings) in the period")
     generated_questions: int = Field(description="AI-generated questions created in the period")
     accepted_questions: int = Field(description="Of them, approved (active now or once)")

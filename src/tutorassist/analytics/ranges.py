@@ -14,10 +14,8 @@ EARLIEST = date(1970, 1, 1)
 LATEST = date(2200, 12, 31)
 
 
-def period(tx: Tx, start: date | None, end: date | None) -> Period:
-    """The period asked for; `to` defaults to today in the workspace's time zone, `from` to 90 days before `to`."""
-    zone, today = tx.one("SELECT timezone, (now() AT TIME ZONE timezone)::date AS today FROM workspaces WHERE id = :w",
-                         w=tx.workspace_id).values()
+def checked_days(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """`from` and `to` with their defaults (`to` today, `from` DEFAULT_DAYS before it), or a 422 naming the field."""
     errors = [{"field": name, "message": f"must be between {EARLIEST} and {LATEST}"}
               for name, value in (("from", start), ("to", end)) if value is not None and not EARLIEST <= value <= LATEST]
     if errors:
@@ -28,4 +26,12 @@ def period(tx: Tx, start: date | None, end: date | None) -> Period:
         raise invalid([{"field": "from", "message": f"must not be after to ({end})"}])
     if (end - start).days + 1 > MAX_DAYS:
         raise invalid([{"field": "from", "message": f"the period may span at most {MAX_DAYS} days"}])
+    return start, end
+
+
+def period(tx: Tx, start: date | None, end: date | None) -> Period:
+    """The period asked for, in the workspace's days: `to` defaults to its today."""
+    zone, today = tx.one("SELECT timezone, (now() AT TIME ZONE timezone)::date AS today FROM workspaces WHERE id = :w",
+                         w=tx.workspace_id).values()
+    start, end = checked_days(start, end, today)
     return Period(start=start, end=end, time_zone=zone)

@@ -47,8 +47,9 @@ def _date(value: str | None, option: str):  # noqa: ANN202
 @_fails_cleanly
 def ai_usage(
     by: By = typer.Option(By.workspace, "--by", help="Group AI calls by workspace, model, operation or day (UTC)."),
-    since: str | None = typer.Option(None, "--since", help="First day YYYY-MM-DD (default: 29 days before --until)."),
-    until: str | None = typer.Option(None, "--until", help="Last day YYYY-MM-DD, included (default: today, UTC)."),
+    start: str | None = typer.Option(None, "--from", help="First day YYYY-MM-DD, UTC (default: 89 days before --to)."),
+    end: str | None = typer.Option(None, "--to", help="Last day YYYY-MM-DD, included (default: today, UTC); the "
+                                   "period spans at most 731 days."),
     format_: Format = typer.Option(Format.table, "--format", help="table, or json (one document)."),
 ) -> None:
     """AI calls, tokens and cost of every workspace from ai_usage_log, grouped, with the total."""
@@ -56,9 +57,9 @@ def ai_usage(
     from tutorassist.kit.problems import Problem
 
     try:
-        first, last = usage.period(_date(since, "--since"), _date(until, "--until"))
+        first, last = usage.period(_date(start, "--from"), _date(end, "--to"))
     except Problem as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
+        err.print(f"[red]error:[/red] {exc.detail.replace('from:', '--from:').replace('to:', '--to:')}")
         raise typer.Exit(1) from None
     engine = owner_engine(_ready_url())
     try:
@@ -68,7 +69,7 @@ def ai_usage(
         engine.dispose()
     total = usage.total_of(rows)
     if format_ is Format.json:
-        console.print_json(json.dumps({"by": by.value, "since": str(first), "until": str(last), "rows": rows,
+        console.print_json(json.dumps({"by": by.value, "from": str(first), "to": str(last), "rows": rows,
                                        "total": total}))
         return
     table = Table(by.value, "calls", "failed", "tokens in", "tokens out", "tokens", "cost $",

@@ -275,6 +275,7 @@ END
 $$;
 COMMENT ON FUNCTION app.attempts_maintain_rollups() IS
   'Keeps analytics_daily exact as attempts are inserted, corrected or deleted, one set-based delta per statement; a delete with tutorassist.archiving = ''on'' (retention) keeps the counts';
+REVOKE EXECUTE ON FUNCTION app.attempts_maintain_rollups() FROM PUBLIC;
 CREATE TRIGGER attempts_rollups_insert AFTER INSERT ON attempts REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION app.attempts_maintain_rollups();
 CREATE TRIGGER attempts_rollups_update AFTER UPDATE ON attempts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
@@ -348,6 +349,7 @@ END
 $$;
 COMMENT ON FUNCTION app.questions_maintain_rollups() IS
   'A question moved to another topic, or deleted: its share of analytics_daily follows';
+REVOKE EXECUTE ON FUNCTION app.questions_maintain_rollups() FROM PUBLIC;
 CREATE TRIGGER questions_rollups_moved AFTER UPDATE OF topic_id ON questions
   FOR EACH ROW WHEN (OLD.topic_id IS DISTINCT FROM NEW.topic_id) EXECUTE FUNCTION app.questions_maintain_rollups();
 CREATE TRIGGER questions_rollups_deleted BEFORE DELETE ON questions
@@ -415,6 +417,7 @@ END
 $$;
 COMMENT ON FUNCTION app.workspaces_timezone_rollups() IS
   'A workspace changed time zone: its days are recounted (analytics_daily rebuilt for the workspace)';
+REVOKE EXECUTE ON FUNCTION app.workspaces_timezone_rollups() FROM PUBLIC;
 CREATE TRIGGER workspaces_timezone_rollups AFTER UPDATE OF timezone ON workspaces
   FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) EXECUTE FUNCTION app.workspaces_timezone_rollups();
 

@@ -1,0 +1,171 @@
+-- Retention (0018) moves attempts older than two years to attempts_archive and the rollup keeps their counts, first-
+-- attempt credits included. The rollup's idea of "a student's first attempt at a question" must therefore look at
+-- archived attempts too: otherwise a live attempt after an archived first one is counted as new again, and deleting
+-- it takes away a credit it never held (analytics_daily's CHECK refuses the deletion). These are 0017's functions
+-- with archived attempts taking part in choosing the first; only live attempts are counted or moved.
+
+CREATE INDEX idx_attempts_archive_student_question ON attempts_archive (workspace_id, student_user_id, question_id, submitted_at, id);
+COMMENT ON INDEX idx_attempts_archive_student_question IS
+  'A student''s archived attempts at one question in order: the analytics rollup finds a first attempt here too';
+
+CREATE OR REPLACE FUNCTION app.analytics_daily_truth(p_workspace_id uuid)
+RETURNS TABLE (workspace_id uuid, student_user_id uuid, topic_id uuid, day date, attempts integer, graded integer,
+               correct integer, score_sum numeric, time_spent_seconds bigint, timed integer, hints_viewed bigint,
+               new_questions integer, new_questions_correct integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, public
+AS $$
+  SELECT a.workspace_id, a.student_user_id, coalesce(q.topic_id, '00000000-0000-0000-0000-000000000000'::uuid),
+         (a.submitted_at AT TIME ZONE w.timezone)::date,
+         count(*)::integer, count(a.is_correct)::integer, (count(*) FILTER (WHERE a.is_correct))::integer,
+         coalesce(sum(a.score), 0), coalesce(sum(a.time_spent_seconds), 0)::bigint, count(a.time_spent_seconds)::integer,
+         coalesce(sum(a.hints_viewed), 0)::bigint, (count(*) FILTER (WHERE a.first))::integer,
+         (count(*) FILTER (WHERE a.first AND a.is_correct))::integer
+  FROM (SELECT x.*, row_number() OVER (PARTITION BY x.workspace_id, x.student_user_id, x.question_id
+                                       ORDER BY x.submitted_at, x.id) = 1 AS first
+        FROM (SELECT l.workspace_id, l.id, l.student_user_id, l.question_id, l.is_correct, l.score, l.time_spent_seconds,
+                     l.hints_viewed, l.submitted_at, true AS live
+              FROM public.attempts l WHERE p_workspace_id IS NULL OR l.workspace_id = p_workspace_id
+              UNION ALL
+              SELECT r.workspace_id, r.id, r.student_user_id, r.question_id, r.is_correct, r.score, r.time_spent_seconds,
+                     r.hints_viewed, r.submitted_at, false
+              FROM public.attempts_archive r WHERE p_workspace_id IS NULL OR r.workspace_id = p_workspace_id) x) a
+  JOIN public.questions q ON q.workspace_id = a.workspace_id AND q.id = a.question_id
+  JOIN public.workspaces w ON w.id = a.workspace_id
+  WHERE a.live
+  GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION app.analytics_daily_truth(uuid) IS
+  'analytics_daily computed from scratch over the live attempts (one workspace, or all), an attempt counting as the student''s first at its question when no live or archived attempt precedes it: the rebuild''s reference';
+
+CREATE OR REPLACE FUNCTION app.analytics_daily_apply(p_old app.analytics_attempt[], p_new app.analytics_attempt[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  v_new_ids uuid[] := ARRAY(SELECT n.id FROM unnest(p_new) n);
+  v_deltas public.analytics_daily[];
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(app.analytics_lock_key(x.workspace_id))
+  FROM (SELECT DISTINCT c.workspace_id FROM unnest(coalesce(p_old, '{}') || coalesce(p_new, '{}')) c ORDER BY 1) x;
+  -- Two transactions answering the same question for the same student must not both see themselves as the first.
+  PERFORM pg_advisory_xact_lock(hashtextextended(x.k, 1))
+  FROM (SELECT DISTINCT c.workspace_id::text || c.student_user_id::text || c.question_id::text AS k
+        FROM unnest(coalesce(p_old, '{}') || coalesce(p_new, '{}')) c ORDER BY 1) x;
+
+  WITH changed AS (
+    SELECT o.*, -1 AS sign FROM unnest(p_old) o
+    UNION ALL
+    SELECT n.*, 1 FROM unnest(p_new) n
+  ), keyed AS (
+    SELECT c.*, coalesce(q.topic_id, '00000000-0000-0000-0000-000000000000'::uuid) AS topic_id, w.timezone
+    FROM changed c
+    JOIN public.questions q ON q.workspace_id = c.workspace_id AND q.id = c.question_id
+    JOIN public.workspaces w ON w.id = c.workspace_id
+  ), pairs AS (
+    SELECT DISTINCT k.workspace_id, k.student_user_id, k.question_id, k.topic_id, k.timezone FROM keyed k
+  ), first_now AS (
+    SELECT p.*, f.submitted_at, f.is_correct FROM pairs p
+    CROSS JOIN LATERAL (
+      SELECT b.submitted_at, b.is_correct FROM (
+        (SELECT a.submitted_at, a.id, a.is_correct FROM public.attempts a
+         WHERE a.workspace_id = p.workspace_id AND a.student_user_id = p.student_user_id AND a.question_id = p.question_id
+         ORDER BY a.submitted_at, a.id LIMIT 1)
+        UNION ALL
+        (SELECT r.submitted_at, r.id, r.is_correct FROM public.attempts_archive r
+         WHERE r.workspace_id = p.workspace_id AND r.student_user_id = p.student_user_id AND r.question_id = p.question_id
+         ORDER BY r.submitted_at, r.id LIMIT 1)
+      ) b ORDER BY b.submitted_at, b.id LIMIT 1) f
+  ), first_before AS (
+    SELECT p.*, f.submitted_at, f.is_correct FROM pairs p
+    CROSS JOIN LATERAL (
+      SELECT b.submitted_at, b.is_correct FROM (
+        (SELECT a.submitted_at, a.id, a.is_correct FROM public.attempts a
+         WHERE a.workspace_id = p.workspace_id AND a.student_user_id = p.student_user_id
+           AND a.question_id = p.question_id AND a.id <> ALL (v_new_ids)
+         ORDER BY a.submitted_at, a.id LIMIT 1)
+        UNION ALL
+        SELECT o.submitted_at, o.id, o.is_correct FROM unnest(p_old) o
+        WHERE o.workspace_id = p.workspace_id AND o.student_user_id = p.student_user_id AND o.question_id = p.question_id
+        UNION ALL
+        (SELECT r.submitted_at, r.id, r.is_correct FROM public.attempts_archive r
+         WHERE r.workspace_id = p.workspace_id AND r.student_user_id = p.student_user_id AND r.question_id = p.question_id
+         ORDER BY r.submitted_at, r.id LIMIT 1)
+      ) b ORDER BY b.submitted_at, b.id LIMIT 1) f
+  ), deltas AS (
+    SELECT k.workspace_id, k.student_user_id, k.topic_id, (k.submitted_at AT TIME ZONE k.timezone)::date AS day,
+           k.sign AS attempts, CASE WHEN k.is_correct IS NOT NULL THEN k.sign ELSE 0 END AS graded,
+           CASE WHEN k.is_correct THEN k.sign ELSE 0 END AS correct, k.sign * coalesce(k.score, 0) AS score_sum,
+           k.sign * coalesce(k.time_spent_seconds, 0)::bigint AS time_spent_seconds,
+           CASE WHEN k.time_spent_seconds IS NOT NULL THEN k.sign ELSE 0 END AS timed,
+           k.sign * k.hints_viewed::bigint AS hints_viewed, 0 AS new_questions, 0 AS new_questions_correct
+    FROM keyed k
+    UNION ALL
+    SELECT f.workspace_id, f.student_user_id, f.topic_id, (f.submitted_at AT TIME ZONE f.timezone)::date,
+           0, 0, 0, 0, 0, 0, 0, 1, CASE WHEN f.is_correct THEN 1 ELSE 0 END
+    FROM first_now f
+    UNION ALL
+    SELECT f.workspace_id, f.student_user_id, f.topic_id, (f.submitted_at AT TIME ZONE f.timezone)::date,
+           0, 0, 0, 0, 0, 0, 0, -1, CASE WHEN f.is_correct THEN -1 ELSE 0 END
+    FROM first_before f
+  )
+  SELECT array_agg(ROW(d.workspace_id, d.student_user_id, d.topic_id, d.day, d.attempts, d.graded, d.correct,
+                       d.score_sum, d.time_spent_seconds, d.timed, d.hints_viewed, d.new_questions,
+                       d.new_questions_correct, 0)::public.analytics_daily)
+  INTO v_deltas FROM deltas d;
+  IF v_deltas IS NOT NULL THEN
+    PERFORM app.analytics_daily_add(v_deltas);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION app.analytics_daily_apply(app.analytics_attempt[], app.analytics_attempt[]) IS
+  'Applies one statement''s attempts (old rows taken away, new rows added) to analytics_daily as a set-based delta, first-attempt credits included (archived attempts take part in which attempt is first)';
+
+CREATE OR REPLACE FUNCTION app.analytics_daily_move_question(p_workspace_id uuid, p_question_id uuid, p_from uuid, p_to uuid)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+  v_deltas public.analytics_daily[];
+BEGIN
+  -- Exclusive: attempts at this question written meanwhile wait, then count under the topic it has by then.
+  PERFORM pg_advisory_xact_lock(app.analytics_lock_key(p_workspace_id));
+  WITH share AS (
+    SELECT a.student_user_id, (a.submitted_at AT TIME ZONE w.timezone)::date AS day, count(*)::integer AS attempts,
+           count(a.is_correct)::integer AS graded, (count(*) FILTER (WHERE a.is_correct))::integer AS correct,
+           coalesce(sum(a.score), 0) AS score_sum, coalesce(sum(a.time_spent_seconds), 0)::bigint AS time_spent_seconds,
+           count(a.time_spent_seconds)::integer AS timed, coalesce(sum(a.hints_viewed), 0)::bigint AS hints_viewed,
+           (count(*) FILTER (WHERE a.first))::integer AS new_questions,
+           (count(*) FILTER (WHERE a.first AND a.is_correct))::integer AS new_questions_correct
+    FROM (SELECT x.*, row_number() OVER (PARTITION BY x.student_user_id ORDER BY x.submitted_at, x.id) = 1 AS first
+          FROM (SELECT l.id, l.student_user_id, l.is_correct, l.score, l.time_spent_seconds, l.hints_viewed,
+                       l.submitted_at, true AS live
+                FROM public.attempts l WHERE l.workspace_id = p_workspace_id AND l.question_id = p_question_id
+                UNION ALL
+                SELECT r.id, r.student_user_id, r.is_correct, r.score, r.time_spent_seconds, r.hints_viewed,
+                       r.submitted_at, false
+                FROM public.attempts_archive r WHERE r.workspace_id = p_workspace_id AND r.question_id = p_question_id) x) a
+    JOIN public.workspaces w ON w.id = p_workspace_id
+    WHERE a.live
+    GROUP BY 1, 2
+  )
+  SELECT array_agg(ROW(p_workspace_id, d.student_user_id, d.topic_id, d.day, d.sign * d.attempts, d.sign * d.graded,
+                       d.sign * d.correct, d.sign * d.score_sum, d.sign * d.time_spent_seconds, d.sign * d.timed,
+                       d.sign * d.hints_viewed, d.sign * d.new_questions, d.sign * d.new_questions_correct, 0)::public.analytics_daily)
+  INTO v_deltas
+  FROM (SELECT s.student_user_id, coalesce(p_from, '00000000-0000-0000-0000-000000000000'::uuid) AS topic_id, s.day,
+               -1 AS sign, s.attempts, s.graded, s.correct, s.score_sum, s.time_spent_seconds, s.timed, s.hints_viewed,
+               s.new_questions, s.new_questions_correct
+        FROM share s
+        UNION ALL
+        SELECT s.student_user_id, p_to, s.day, 1, s.attempts, s.graded, s.correct, s.score_sum, s.time_spent_seconds,
+               s.timed, s.hints_viewed, s.new_questions, s.new_questions_correct
+        FROM share s WHERE p_to IS NOT NULL) d;
+  IF v_deltas IS NOT NULL THEN
+    PERFORM app.analytics_daily_add(v_deltas);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION app.analytics_daily_move_question(uuid, uuid, uuid, uuid) IS
+  'Moves a question''s share of analytics_daily (its live attempts; archived ones take part in which is first) from one topic to another (NULL target: removes it, the question is being deleted)';
