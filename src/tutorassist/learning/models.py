@@ -123,6 +123,8 @@ class AttemptArchive(Base):
         ),
         Index("idx_attempts_archive_student_date", "workspace_id", "student_user_id", desc("submitted_at"), desc("id")),
         Index("idx_attempts_archive_question", "workspace_id", "question_id", "submitted_at"),
+        Index("idx_attempts_archive_student_question", "workspace_id", "student_user_id", "question_id", "submitted_at",
+              "id"),
         Index(
             "idx_attempts_archive_assignment",
             "workspace_id",
