@@ -37,3 +37,19 @@ def test_live_attempts_after_an_archived_first_one_are_not_new_and_can_be_delete
     owner.execute("DELETE FROM attempts WHERE workspace_id = %s", (ws,))  # refused by a CHECK before 0021
     assert _rollup(owner, ws) == [] and _truth(owner, ws) == []
     assert owner.execute("SELECT app.rebuild_analytics_daily(%s)", (ws,)).fetchone()[0] == 0
+
+
+def test_the_materialized_views_keep_archived_attempts_after_a_refresh(owner):
+    t = factories.tenant(owner, "ArchMv")
+    ws, student, question = t.workspace_id, t.student_id, t.question_id
+    factories.archived_attempt(owner, ws, student, question)
+    owner.execute("INSERT INTO attempts (workspace_id, student_user_id, question_id, answer_raw, is_correct, score, "
+                  "time_spent_seconds) VALUES (%s, %s, %s, '3', true, 1, 30)", (ws, student, question))
+    owner.execute("SELECT app.refresh_analytics_views()")
+    row = owner.execute("SELECT total_attempts, correct_attempts, unique_questions, days_active, avg_time_seconds "
+                        "FROM mv_student_performance WHERE workspace_id = %s AND student_user_id = %s",
+                        (ws, student)).fetchone()
+    assert row == (2, 1, 1, 2, 30)  # the archived attempt still counts; one question, two days
+    topic = owner.execute("SELECT total_attempts, unique_students, first_attempts FROM mv_topic_performance "
+                          "WHERE workspace_id = %s", (ws,)).fetchall()
+    assert topic == [(2, 1, 1)]

@@ -169,3 +169,92 @@ END
 $$;
 COMMENT ON FUNCTION app.analytics_daily_move_question(uuid, uuid, uuid, uuid) IS
   'Moves a question''s share of analytics_daily (its live attempts; archived ones take part in which is first) from one topic to another (NULL target: removes it, the question is being deleted)';
+
+-- ================================================================ the analytics materialized views read the rollup
+-- mv_student_performance and mv_topic_performance were a full GROUP BY over every attempt (20 s at 10M attempts) and
+-- forgot archived attempts once retention moved them. They now sum analytics_daily, which the attempts triggers keep
+-- exact and which keeps archived attempts' counts, so a concurrent refresh reads a table a fraction of that size.
+DROP VIEW v_student_performance;
+DROP VIEW v_topic_performance;
+DROP MATERIALIZED VIEW mv_student_performance;
+DROP MATERIALIZED VIEW mv_topic_performance;
+
+CREATE MATERIALIZED VIEW mv_student_performance AS
+SELECT
+  d.workspace_id,
+  d.student_user_id,
+  sum(d.attempts)::integer AS total_attempts,
+  sum(d.correct)::integer AS correct_attempts,
+  round(100.0 * sum(d.correct) / nullif(sum(d.attempts), 0), 2) AS accuracy_pct,
+  round(sum(d.time_spent_seconds)::numeric / nullif(sum(d.timed), 0), 2) AS avg_time_seconds,
+  sum(d.new_questions)::integer AS unique_questions,
+  (count(DISTINCT d.day))::integer AS days_active,
+  max(d.day) AS last_active_day
+FROM analytics_daily d
+GROUP BY d.workspace_id, d.student_user_id
+HAVING sum(d.attempts) > 0
+WITH DATA;
+CREATE UNIQUE INDEX idx_mv_student_performance ON mv_student_performance(workspace_id, student_user_id);
+COMMENT ON MATERIALIZED VIEW mv_student_performance IS
+  'Per student and workspace: attempts, accuracy, time, activity (archived attempts included), summed from analytics_daily as of the last app.refresh_analytics_views()';
+COMMENT ON COLUMN mv_student_performance.workspace_id IS 'The workspace';
+COMMENT ON COLUMN mv_student_performance.student_user_id IS 'The student';
+COMMENT ON COLUMN mv_student_performance.total_attempts IS 'Attempts recorded';
+COMMENT ON COLUMN mv_student_performance.correct_attempts IS 'Correct attempts';
+COMMENT ON COLUMN mv_student_performance.accuracy_pct IS 'Correct attempts as a percentage of all attempts';
+COMMENT ON COLUMN mv_student_performance.avg_time_seconds IS 'Mean time spent per timed attempt';
+COMMENT ON COLUMN mv_student_performance.unique_questions IS 'Distinct questions attempted (first attempts)';
+COMMENT ON COLUMN mv_student_performance.days_active IS 'Distinct days with an attempt, in the workspace''s time zone';
+COMMENT ON COLUMN mv_student_performance.last_active_day IS 'The latest day with an attempt, in the workspace''s time zone';
+
+CREATE MATERIALIZED VIEW mv_topic_performance AS
+SELECT
+  d.workspace_id,
+  d.topic_id,
+  sum(d.attempts)::integer AS total_attempts,
+  sum(d.correct)::integer AS correct_attempts,
+  round(100.0 * sum(d.correct) / nullif(sum(d.attempts), 0), 2) AS accuracy_pct,
+  round(sum(d.time_spent_seconds)::numeric / nullif(sum(d.timed), 0), 2) AS avg_time_seconds,
+  (count(DISTINCT d.student_user_id))::integer AS unique_students,
+  sum(d.new_questions)::integer AS first_attempts,
+  max(d.day) AS last_active_day
+FROM analytics_daily d
+WHERE d.topic_id <> '00000000-0000-0000-0000-000000000000'::uuid
+GROUP BY d.workspace_id, d.topic_id
+HAVING sum(d.attempts) > 0
+WITH DATA;
+CREATE UNIQUE INDEX idx_mv_topic_performance ON mv_topic_performance(workspace_id, topic_id);
+COMMENT ON MATERIALIZED VIEW mv_topic_performance IS
+  'Per topic and workspace: attempts, accuracy, time, reach (archived attempts included), summed from analytics_daily as of the last app.refresh_analytics_views()';
+COMMENT ON COLUMN mv_topic_performance.workspace_id IS 'The workspace';
+COMMENT ON COLUMN mv_topic_performance.topic_id IS 'The topic (questions filed directly under it)';
+COMMENT ON COLUMN mv_topic_performance.total_attempts IS 'Attempts on the topic''s questions';
+COMMENT ON COLUMN mv_topic_performance.correct_attempts IS 'Correct attempts';
+COMMENT ON COLUMN mv_topic_performance.accuracy_pct IS 'Correct attempts as a percentage of all attempts';
+COMMENT ON COLUMN mv_topic_performance.avg_time_seconds IS 'Mean time spent per timed attempt';
+COMMENT ON COLUMN mv_topic_performance.unique_students IS 'Distinct students who attempted';
+COMMENT ON COLUMN mv_topic_performance.first_attempts IS 'First attempts of a student at one of its questions (student-question pairs)';
+COMMENT ON COLUMN mv_topic_performance.last_active_day IS 'The latest day with an attempt, in the workspace''s time zone';
+
+CREATE VIEW v_student_performance WITH (security_barrier) AS
+SELECT * FROM mv_student_performance WHERE workspace_id = (SELECT app.staff_workspace());
+COMMENT ON VIEW v_student_performance IS 'mv_student_performance restricted to the acting staff member''s workspace (the API''s reports read analytics_daily itself; this serves SQL and BI readers)';
+CREATE VIEW v_topic_performance WITH (security_barrier) AS
+SELECT * FROM mv_topic_performance WHERE workspace_id = (SELECT app.staff_workspace());
+COMMENT ON VIEW v_topic_performance IS 'mv_topic_performance restricted to the acting staff member''s workspace (the API''s reports read analytics_daily itself; this serves SQL and BI readers)';
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT v.relname AS view_name, c.attname, d.description
+           FROM pg_class v JOIN pg_attribute c ON c.attrelid = v.oid AND c.attnum > 0
+           JOIN pg_class m ON m.relname = 'mv' || substr(v.relname, 2) AND m.relnamespace = v.relnamespace
+           JOIN pg_attribute mc ON mc.attrelid = m.oid AND mc.attname = c.attname
+           JOIN pg_description d ON d.objoid = m.oid AND d.objsubid = mc.attnum
+           WHERE v.relname IN ('v_student_performance', 'v_topic_performance') AND v.relnamespace = 'public'::regnamespace
+  LOOP
+    EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', r.view_name, r.attname, r.description);
+  END LOOP;
+END
+$$;
+REVOKE ALL ON mv_student_performance, mv_topic_performance FROM PUBLIC;
+GRANT SELECT ON v_student_performance, v_topic_performance TO tutorassist_app;
