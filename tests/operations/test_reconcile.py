@@ -66,6 +66,8 @@ def snapshot(owner):
         "mastery": owner.execute("SELECT student_user_id, topic_id, attempts, correct, p_known, last_attempt_at "
                                  "FROM student_topic_state ORDER BY 1, 2").fetchall(),
         "cost": owner.execute("SELECT id, cost_usd FROM jobs ORDER BY id").fetchall(),
+        "rollup": owner.execute("SELECT workspace_id, student_user_id, topic_id, day, attempts, correct, new_questions "
+                                "FROM analytics_daily ORDER BY 1, 2, 3, 4").fetchall(),
     }
 
 
@@ -85,6 +87,8 @@ INJECTIONS = {
     "topic_mastery": ("UPDATE student_topic_state SET attempts = 9, correct = 9, p_known = 0.99 "
                       "WHERE student_user_id = %(student)s", "attempts"),
     "job_cost": ("UPDATE jobs SET cost_usd = 7 WHERE workspace_id = %(ws)s", "cost_usd"),
+    "analytics_daily": ("UPDATE analytics_daily SET correct = 0, new_questions = 0, new_questions_correct = 0 "
+                        "WHERE workspace_id = %(ws)s", "correct"),
 }
 
 
@@ -151,7 +155,8 @@ def test_the_periodic_job_runs_the_same_repair(owner, engine, world):
     owner.execute("UPDATE question_stats SET times_attempted = 99 WHERE question_id = %s", (a.question_id,))
     owner.execute("UPDATE assignments SET status = 'assigned', completed_count = 0 WHERE id = %s", (a.assignment_id,))
     result = reconcile_stats(engine)
-    assert result["repaired"] == {"question_stats": 1, "assignment_progress": 1, "topic_mastery": 0, "job_cost": 0}
+    assert result["repaired"] == {"question_stats": 1, "assignment_progress": 1, "topic_mastery": 0, "job_cost": 0,
+                                  "analytics_daily": 0}
     assert result["fields_changed"] >= 2
     assert measure_drift(owner) == []
     assert reconcile_stats(engine)["repaired"] == dict.fromkeys(KINDS, 0)

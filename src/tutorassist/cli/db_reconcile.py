@@ -46,7 +46,8 @@ def reconcile(
     """Repair derived state that disagrees with its source rows, and print what changed.
 
     Kinds: question statistics against the attempts, assignment progress against items and attempts, each student's
-    topic mastery against their graded attempts, job costs against the AI usage log. Each object is locked the way its
+    topic mastery against their graded attempts, job costs against the AI usage log, the analytics rollup
+    (analytics_daily) against each student's attempts per topic and day. Each object is locked the way its
     triggers lock it, so attempts arriving meanwhile are not lost. The RECONCILE_STATS job runs the same repair.
     """
     if output not in FORMATS:

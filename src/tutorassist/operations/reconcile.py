@@ -310,6 +310,47 @@ SELECT * FROM compared WHERE %(everything)s OR stored IS DISTINCT FROM recompute
 ))
 
 drift_kind(DriftKind(
+    name="analytics_daily",
+    meaning="a student's day on a topic in the analytics rollup (analytics_daily: attempts, graded, correct, score, "
+            "time, hints, first attempts) against a recount of their live attempts; rows holding archived attempts "
+            "are history and stay as they are",
+    key=("student", "topic", "day"),
+    measure_sql=f"""
+WITH truth AS (
+  SELECT t.* FROM app.analytics_daily_truth(%(ws)s::uuid) t
+  WHERE {_match("t.student_user_id", "student")} AND {_match("t.topic_id", "topic")}
+    AND (%(day)s::date IS NULL OR t.day = %(day)s::date)
+), kept AS (
+  SELECT r.* FROM analytics_daily r
+  WHERE {_WS.format(col="r.workspace_id")} AND {_match("r.student_user_id", "student")}
+    AND {_match("r.topic_id", "topic")} AND (%(day)s::date IS NULL OR r.day = %(day)s::date)
+), compared AS (
+  SELECT coalesce(t.workspace_id, k.workspace_id) AS workspace_id,
+         concat_ws('/', coalesce(t.student_user_id, k.student_user_id), coalesce(t.topic_id, k.topic_id),
+                   coalesce(t.day, k.day)) AS object_id,
+         CASE WHEN k.workspace_id IS NOT NULL THEN jsonb_build_object(
+           'attempts', k.attempts, 'graded', k.graded, 'correct', k.correct, 'score_sum', k.score_sum,
+           'time_spent_seconds', k.time_spent_seconds, 'timed', k.timed, 'hints_viewed', k.hints_viewed,
+           'new_questions', k.new_questions, 'new_questions_correct', k.new_questions_correct) END AS stored,
+         CASE WHEN t.workspace_id IS NOT NULL THEN jsonb_build_object(
+           'attempts', t.attempts, 'graded', t.graded, 'correct', t.correct, 'score_sum', t.score_sum,
+           'time_spent_seconds', t.time_spent_seconds, 'timed', t.timed, 'hints_viewed', t.hints_viewed,
+           'new_questions', t.new_questions, 'new_questions_correct', t.new_questions_correct) END AS recomputed,
+         coalesce(k.archived_attempts, 0) AS archived
+  FROM truth t FULL JOIN kept k ON k.workspace_id = t.workspace_id AND k.student_user_id = t.student_user_id
+    AND k.topic_id = t.topic_id AND k.day = t.day
+)
+SELECT workspace_id, object_id, stored, recomputed FROM compared
+WHERE archived = 0 AND (%(everything)s OR stored IS DISTINCT FROM recomputed)""",
+    repair_sql=(
+        # The rebuild takes the workspace's rollup lock exclusively (every attempt writing the rollup holds it shared)
+        # and recounts the whole workspace, so the other drifted rows of that workspace are repaired with it.
+        "SELECT 1 FROM workspaces WHERE id = %(ws)s::uuid",
+        "SELECT app.rebuild_analytics_daily(%(ws)s::uuid)",
+    ),
+))
+
+drift_kind(DriftKind(
     name="job_cost",
     meaning="a job's cost_usd against the sum of its ai_usage_log costs",
     key=("job",),
