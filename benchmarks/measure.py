@@ -67,7 +67,10 @@ def _tutorassist() -> str:
 def api_server(url: str) -> Iterator[str]:
     """`tutorassist serve` against url on a free loopback port; yields its base URL, stops it afterwards."""
     port = _free_port()
-    env = os.environ | {"DATABASE_URL": url, "TUTORASSIST_HOST": "127.0.0.1", "TUTORASSIST_PORT": str(port)}
+    # No job worker in the measured server: at start it would run the periodic maintenance it missed (a recount of
+    # every attempt, embedding every question) on the same two cores as the requests being timed.
+    env = os.environ | {"DATABASE_URL": url, "TUTORASSIST_HOST": "127.0.0.1", "TUTORASSIST_PORT": str(port),
+                        "TUTORASSIST_SERVE_JOB_WORKER": "false"}
     log = tempfile.NamedTemporaryFile(prefix="tutorassist-bench-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen([_tutorassist(), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
