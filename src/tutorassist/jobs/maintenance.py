@@ -12,7 +12,7 @@ from tutorassist.operations import health
 from tutorassist.operations.reconcile import counts_by_kind, repair
 
 
-@maintenance("RECONCILE_STATS", "*/15 * * * *")
+@maintenance("RECONCILE_STATS", "45 2 * * *")
 def reconcile_stats(owner: Engine) -> dict[str, Any]:
     """Repair drifted counters, progress, mastery and job costs (`tutorassist db reconcile`); safe while attempts arrive."""
     changed = repair(owner)

@@ -26,5 +26,5 @@ def derived_state_matches_its_source(ctx: AuditContext) -> Iterator[Finding]:
             Level.WARNING, "counters", f"{kind} {object_id} (workspace {workspace_id})",
             f"{reconcile.KINDS[kind].meaning}: {len(drifts)} field(s) differ: {fields}",
             f"run `tutorassist db reconcile --workspace {workspace_id} --kind {kind}` (the RECONCILE_STATS job repairs "
-            "it within 15 minutes)",
+            "it daily)",
             f"counter_drift:{kind}:{object_id}")
