@@ -123,15 +123,18 @@ def topics(tx: Tx, student_id: UUID, bucket: str, start: date | None, end: date 
 
 
 # The last 7 days (today included) against the 28 before, in the workspace's days.
+# The day bounds are scalar subqueries (parameters to the plan): under row-level security only such a bound, not
+# an expression over a joined row, reaches the index scan of analytics_daily (the policy's qual must come first).
 _WINDOWS = """
 WITH today AS (SELECT (now() AT TIME ZONE timezone)::date AS d FROM workspaces WHERE id = :w)
 SELECT d.student_user_id,
-       coalesce(sum(d.graded) FILTER (WHERE d.day > today.d - 7), 0) AS recent_graded,
-       coalesce(sum(d.correct) FILTER (WHERE d.day > today.d - 7), 0) AS recent_correct,
-       coalesce(sum(d.graded) FILTER (WHERE d.day <= today.d - 7), 0) AS previous_graded,
-       coalesce(sum(d.correct) FILTER (WHERE d.day <= today.d - 7), 0) AS previous_correct
-FROM analytics_daily d, today
-WHERE d.workspace_id = :w AND d.day BETWEEN today.d - 34 AND today.d AND (CAST(:s AS uuid) IS NULL OR d.student_user_id = :s)
+       coalesce(sum(d.graded) FILTER (WHERE d.day > (SELECT t.d - 7 FROM today t)), 0) AS recent_graded,
+       coalesce(sum(d.correct) FILTER (WHERE d.day > (SELECT t.d - 7 FROM today t)), 0) AS recent_correct,
+       coalesce(sum(d.graded) FILTER (WHERE d.day <= (SELECT t.d - 7 FROM today t)), 0) AS previous_graded,
+       coalesce(sum(d.correct) FILTER (WHERE d.day <= (SELECT t.d - 7 FROM today t)), 0) AS previous_correct
+FROM analytics_daily d
+WHERE d.workspace_id = :w AND d.day BETWEEN (SELECT t.d - 34 FROM today t) AND (SELECT t.d FROM today t)
+  AND (CAST(:s AS uuid) IS NULL OR d.student_user_id = :s)
 GROUP BY d.student_user_id
 """
 _OVERDUE = """

@@ -74,12 +74,13 @@ def tutors(tx: Tx, start: date | None, end: date | None) -> schemas.TutorsReport
 
 _OVERVIEW = """
 WITH today AS (SELECT (now() AT TIME ZONE timezone)::date AS d FROM workspaces WHERE id = :w),
-recent AS (
+recent AS (  -- day bounds as scalar subqueries, so that under RLS they reach the index scan (students.py, _WINDOWS)
   SELECT coalesce(sum(d.attempts), 0) AS attempts_recent, coalesce(sum(d.graded), 0) AS graded_recent,
          coalesce(sum(d.correct), 0) AS correct_recent,
          count(DISTINCT d.student_user_id) AS active_30,
-         count(DISTINCT d.student_user_id) FILTER (WHERE d.day > today.d - 7) AS active_7
-  FROM analytics_daily d, today WHERE d.workspace_id = :w AND d.day > today.d - 30 AND d.day <= today.d
+         count(DISTINCT d.student_user_id) FILTER (WHERE d.day > (SELECT t.d - 7 FROM today t)) AS active_7
+  FROM analytics_daily d
+  WHERE d.workspace_id = :w AND d.day > (SELECT t.d - 30 FROM today t) AND d.day <= (SELECT t.d FROM today t)
 )
 SELECT (SELECT count(*) FROM student_profiles WHERE workspace_id = :w AND archived_at IS NULL) AS students,
        (SELECT count(*) FROM topics WHERE workspace_id = :w AND archived_at IS NULL) AS topics,

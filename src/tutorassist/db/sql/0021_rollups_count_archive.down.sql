@@ -223,3 +223,38 @@ END
 $$;
 COMMENT ON FUNCTION app.analytics_daily_move_question(uuid, uuid, uuid, uuid) IS
   'Moves a question''s share of analytics_daily from one topic to another (NULL target: removes it, the question is being deleted)';
+
+CREATE OR REPLACE FUNCTION app.cohort_accuracy(p_student_profile_id uuid, p_from date, p_to date)
+RETURNS TABLE (cohort_id uuid, cohort_size integer, compared integer, cohort_accuracy double precision,
+               student_accuracy double precision, percentile double precision)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+  WITH me AS (
+    SELECT p.workspace_id, p.user_id, p.cohort_id FROM public.student_profiles p
+    WHERE p.workspace_id = app.acting_workspace() AND p.id = p_student_profile_id
+      AND (app.staff_workspace() IS NOT NULL OR p.id = app.learner_profile_id())
+  ), peers AS (
+    -- The cohort, or the whole workspace for a student without one; archived students only as themself.
+    SELECT p.user_id FROM public.student_profiles p JOIN me ON p.workspace_id = me.workspace_id
+    WHERE p.user_id IS NOT NULL AND (p.archived_at IS NULL OR p.user_id = me.user_id)
+      AND (me.cohort_id IS NULL OR p.cohort_id = me.cohort_id)
+  ), accuracy AS (
+    SELECT d.student_user_id, sum(d.correct)::float8 / sum(d.graded) AS accuracy
+    FROM public.analytics_daily d JOIN me ON d.workspace_id = me.workspace_id
+    WHERE d.student_user_id IN (SELECT user_id FROM peers) AND d.day BETWEEN p_from AND p_to
+    GROUP BY d.student_user_id HAVING sum(d.graded) > 0
+  ), mine AS (
+    SELECT a.accuracy FROM accuracy a JOIN me ON a.student_user_id = me.user_id
+  )
+  SELECT me.cohort_id, (SELECT count(*) FROM peers)::integer, (SELECT count(*) FROM accuracy)::integer,
+         (SELECT avg(a.accuracy) FROM accuracy a), (SELECT accuracy FROM mine),
+         -- Share of the other compared students with a lower accuracy, ties counting half.
+         (SELECT 100.0 * (count(*) FILTER (WHERE a.accuracy < m.accuracy) + 0.5 * count(*) FILTER (WHERE a.accuracy = m.accuracy))
+                 / count(*)
+          FROM accuracy a, mine m, me WHERE a.student_user_id <> me.user_id HAVING count(*) > 0)
+  FROM me
+$$;
+
+COMMENT ON FUNCTION app.cohort_accuracy(uuid, date, date) IS
+  'A student''s accuracy (correct / graded) over a date range beside their cohort''s (cohort_id, or the workspace when they have none): cohort size, students compared, mean accuracy, percentile; for staff and for the student''s own student or guardian, who see only these aggregates';
