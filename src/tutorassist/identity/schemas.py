@@ -65,7 +65,9 @@ class Me(BaseModel):
     memberships: list[Membership]
 
 
-TIME_ZONES = sorted(available_timezones())
+# "localtime" is this machine's zone file, not an IANA name: PostgreSQL does not know it (AT TIME ZONE refuses it).
+TIME_ZONES = sorted(available_timezones() - {"localtime"})
+_KNOWN_ZONES = frozenset(TIME_ZONES)
 
 
 def settings_schema(level: SettingsLevel) -> dict[str, Any]:
@@ -87,9 +89,7 @@ class WorkspaceCreate(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        from zoneinfo import available_timezones
-
-        if value is not None and value not in available_timezones():
+        if value is not None and value not in _KNOWN_ZONES:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/London)")
         return value
 
