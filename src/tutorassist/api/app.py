@@ -30,6 +30,7 @@ from tutorassist.questions.endpoints import router as questions_router
 from tutorassist.questions.materials.endpoints import router as materials_router
 from tutorassist.questions.programs.endpoints import router as programs_router
 from tutorassist.questions.topics.endpoints import router as topics_router
+from tutorassist.web import app as web
 
 log = logging.getLogger("tutorassist.api")
 
@@ -77,6 +78,7 @@ def create_app(database_url: str, *, trusted_proxies: Sequence[Network] | None =
     app.include_router(ai_router)
     app.include_router(analytics_router)
     app.include_router(quality_router)
+    web.install(app)
 
     @app.get("/healthz", tags=["health"], responses={503: {"description": "Database unreachable or migrations pending"}})
     def healthz() -> JSONResponse:

@@ -6,25 +6,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response, status
 
-from tutorassist.api.clients import came_over_https
-from tutorassist.api.context import SESSION_COOKIE, Context
-from tutorassist.api.csrf import CSRF_COOKIE, csrf_token_for
+from tutorassist.api.context import Context
+from tutorassist.api.cookies import clear_session_cookies, set_session_cookies
 from tutorassist.identity import schemas, service
 
 router = APIRouter()
 
 
 def _with_cookie(request: Request, response: Response, session: schemas.SessionOut, client: str) -> schemas.SessionOut:
-    """Browsers get the session only as an HttpOnly cookie (never in the body, where scripts could read it) and a
-    readable CSRF cookie; API clients get the bearer token in the body."""
-    if client == "browser":
-        secure = came_over_https(request)
-        csrf = csrf_token_for(session.token)
-        response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=secure,
-                            expires=session.expires_at)
-        response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="lax", secure=secure, expires=session.expires_at)
-        return session.model_copy(update={"token": None, "csrf_token": csrf})
-    return session
+    """Browsers get cookies (the session never in the body); API clients get the bearer token in the body."""
+    return set_session_cookies(request, response, session) if client == "browser" else session
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=schemas.SessionOut, tags=["auth"])
@@ -45,8 +36,7 @@ def sign_in(body: schemas.SignIn, ctx: Context, request: Request, response: Resp
 def sign_out(ctx: Context, response: Response) -> None:
     """End the current session."""
     service.sign_out(ctx)
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
-    response.delete_cookie(CSRF_COOKIE, samesite="lax")
+    clear_session_cookies(response)
 
 
 @router.get("/auth/sessions", response_model=list[schemas.AuthSessionOut], tags=["auth"])

@@ -101,15 +101,18 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+UNAVAILABLE = (503, "Service Unavailable", "the database is unreachable; try again shortly")
+
+
 def unavailable_response() -> JSONResponse:
-    return problem_response(503, "Service Unavailable", "the database is unreachable; try again shortly",
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return problem_response(*UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-def _database_problem(exc: DBAPIError) -> JSONResponse:
+def describe_database_error(exc: DBAPIError) -> tuple[int, str, str]:
+    """The status, title and detail that answer a database error (API problems and HTML pages alike)."""
     if database_unavailable(exc):
         log.warning("database unavailable: %s", str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc)
-        return unavailable_response()
+        return UNAVAILABLE
     orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None) if isinstance(orig, psycopg.Error) else None
     if sqlstate in _SQLSTATE:
@@ -124,11 +127,18 @@ def _database_problem(exc: DBAPIError) -> JSONResponse:
             detail = f"{diag.message_primary} ({diag.constraint_name})"
         elif sqlstate == "42501":
             detail = "you may not do this"
-        return problem_response(status, title, detail)
+        return status, title, detail
     if isinstance(orig, psycopg.DataError):  # refused by the driver before reaching the server (e.g. NUL in text)
-        return problem_response(422, "Invalid value", str(orig).splitlines()[0])
+        return 422, "Invalid value", str(orig).splitlines()[0]
     log.exception("database error", exc_info=exc)
-    return problem_response(500, "Internal Server Error", "the request failed and changed nothing")
+    return 500, "Internal Server Error", "the request failed and changed nothing"
+
+
+def _database_problem(exc: DBAPIError) -> JSONResponse:
+    status, title, detail = describe_database_error(exc)
+    if status == 503:
+        return unavailable_response()
+    return problem_response(status, title, detail)
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,1 @@
+"""One module per area of pages, each with its own `router` (see tutorassist.web.app)."""

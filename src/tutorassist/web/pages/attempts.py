@@ -1,0 +1,7 @@
+"""Pages: attempts."""
+
+from __future__ import annotations
+
+from tutorassist.web.routing import page_router
+
+router = page_router()

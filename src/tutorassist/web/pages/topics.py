@@ -1,0 +1,7 @@
+"""Pages: topics."""
+
+from __future__ import annotations
+
+from tutorassist.web.routing import page_router
+
+router = page_router()
