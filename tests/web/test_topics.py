@@ -53,6 +53,7 @@ def test_rename_and_move_and_a_cycle_is_refused_beside_the_parent(browser_of, pr
     b = _topic(practice, "Fractions", a)
     page = v.get(f"/w/{ws}/topics/{a}")
     assert page.status_code == 200 and "Parent topic" in text_of(page)
+    assert f'href="/w/{ws}/topics/{b}">Fractions</a>' in page.text, "its subtopics are listed"
     cycle = v.post(f"/w/{ws}/topics/{a}", {"name": "Numbers", "parent_id": b})
     assert cycle.status_code == 422 and 'id="parent_id-error"' in cycle.text and "descendants" in text_of(cycle)
     assert _read(practice, a)["parent_id"] is None
