@@ -171,6 +171,8 @@ def test_team_lists_tutors_invites_one_and_changes_roles(browser_of, people, pra
     assert owner.post(f"/w/{ws}/team/role", {"user_id": str(colleague.id), "role": "tutor"}).status_code == 303
     assert tutor.post(f"/w/{ws}/team/role", {"user_id": str(practice.tutor.id), "role": "tutor"}).status_code == 403
     assert "Only the workspace's owners invite tutors" in text_of(tutor.get(f"/w/{ws}/team"))
+    last_owner = owner.post(f"/w/{ws}/team/role", {"user_id": str(practice.tutor.id), "role": "tutor"})
+    assert last_owner.status_code == 409 and "at least one owner" in text_of(last_owner)
 
 
 def test_student_invite_states_say_when_and_whether_open(db_url, practice):
