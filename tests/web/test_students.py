@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,8 @@ from tests.web.conftest import text_of
 from tutorassist.api.context import RequestContext
 from tutorassist.db.connection import app_engine
 from tutorassist.identity import service
+from tutorassist.kit.problems import Problem
+from tutorassist.learning import attempts
 
 
 def _add(v, ws, name, email=None, **extra) -> str:
@@ -135,6 +138,9 @@ def test_the_student_page_shows_their_work_and_links(browser_of, practice):
     assert f'href="/w/{ws}/attempts/{attempt.json()["id"]}"' in page.text
     assert f'href="/w/{ws}/assignments/{assignment[0]["id"]}"' in page.text
     assert f'href="/w/{ws}/analytics/students/{practice.student_profile_id}">Analytics</a>' in page.text
+    submitted = attempt.json()["submitted_at"][:16].replace("T", " ")
+    listed = v.get(f"/w/{ws}/students")
+    assert "Last attempt" in text_of(listed) and submitted in text_of(listed)
 
 
 def test_students_pages_refuse_students_outsiders_and_bad_ids(browser_of, practice):
@@ -188,6 +194,28 @@ def test_student_invite_states_say_when_and_whether_open(db_url, practice):
         assert states[uuid.UUID(fresh["id"])].open_until is not None
         assert states[uuid.UUID(practice.student_profile_id)].open_until is None, "used by the sign-up"
         assert uuid.UUID(never["id"]) not in states
+    finally:
+        engine.dispose()
+
+
+def test_last_attempt_at_is_per_student_with_attempts_only(db_url, practice):
+    tutor = practice.tutor.http
+    question = tutor.post(practice.path("/questions"), json={
+        "prompt_latex": "$2+2$", "answer_type": "number", "answer_spec": {"type": "number", "value": "4"},
+        "status": "active"}).json()
+    first = practice.student.http.post(practice.path("/attempts"), json={"question_id": question["id"], "answer": "3"})
+    latest = practice.student.http.post(practice.path("/attempts"), json={"question_id": question["id"], "answer": "4"})
+    assert first.status_code in (200, 201) and latest.status_code in (200, 201), latest.text
+    engine = app_engine(db_url)
+    try:
+        ctx = RequestContext(engine=engine, token=practice.tutor.session["token"], ip=None, user_agent=None)
+        last = attempts.last_attempt_at(ctx, uuid.UUID(practice.workspace_id))
+        assert list(last) == [practice.student.id]
+        assert last[practice.student.id].isoformat().replace("+00:00", "Z")[:19] == latest.json()["submitted_at"][:19]
+        student_ctx = RequestContext(engine=engine, token=practice.student.session["token"], ip=None, user_agent=None)
+        with pytest.raises(Problem) as refused:  # a student may not read every student's activity
+            attempts.last_attempt_at(student_ctx, uuid.UUID(practice.workspace_id))
+        assert refused.value.status == 403
     finally:
         engine.dispose()
 

@@ -53,7 +53,8 @@ def _students_page(request: Request, page: Page, form: Form, show_archived: bool
                    added: str | None = None) -> Response:
     students = service.list_students(page.ctx, page.workspace_id, show_archived)
     invites = service.student_invite_states(page.ctx, page.workspace_id)
-    rows = [(s, student_status(s, invites.get(s.id))) for s in students]
+    active = attempts.last_attempt_at(page.ctx, page.workspace_id)
+    rows = [(s, student_status(s, invites.get(s.id)), active.get(s.user_id)) for s in students]
     return render(request, "students/list.html", status, rows=rows, form=form, show_archived=show_archived,
                   added=added, title="Students")
 
