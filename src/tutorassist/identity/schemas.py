@@ -189,6 +189,13 @@ class InviteOut(BaseModel):
     accept_path: str
 
 
+class StudentInviteState(BaseModel):
+    student_profile_id: UUID
+    last_sent_at: datetime = Field(description="When the student's latest invite was issued")
+    open_until: datetime | None = Field(description="The latest invite's expiry while it can still be accepted; "
+                                                    "null once it was used, revoked or expired")
+
+
 class InvitePreview(BaseModel):
     workspace_name: str
     email: str

@@ -175,6 +175,17 @@ def list_attempts(ctx: RequestContext, ws: UUID, student_user_id: UUID | None, q
         return _attempt_page(tx, {k: v for k, v in filters.items() if v is not None}, limit, cursor)
 
 
+def last_attempt_at(ctx: RequestContext, ws: UUID) -> dict[UUID, datetime]:
+    """When each student with an account (by user id) last submitted an attempt (staff): one probe of
+    idx_attempts_student_date per student, so the students list can show it at any size."""
+    with ctx.tx(ws) as tx:
+        tx.require(*STAFF)
+        rows = tx.all("SELECT p.user_id, (SELECT a.submitted_at FROM attempts a WHERE a.workspace_id = p.workspace_id "
+                      "AND a.student_user_id = p.user_id ORDER BY a.submitted_at DESC LIMIT 1) AS last_at "
+                      "FROM student_profiles p WHERE p.workspace_id = :w AND p.user_id IS NOT NULL", w=ws)
+        return {r["user_id"]: r["last_at"] for r in rows if r["last_at"] is not None}
+
+
 # ---------------------------------------------------------------- submitting
 def _context(body: schemas.AttemptCreate) -> tuple[dict[str, Any], int]:
     """The attempt's context and its hint count, which cannot disagree: hints_viewed_at of the body or of the
