@@ -163,6 +163,20 @@ def test_an_answer_that_cannot_be_understood_is_refused_beside_the_field_and_not
     assert fixed.status_code == 303 and len(my_attempts(practice)) == 1
 
 
+def test_a_spent_page_sent_again_with_another_answer_records_nothing_and_gets_a_new_key(practice, browser_of):
+    _, _, _, a1, _ = setup_bank(practice)
+    ws = practice.workspace_id
+    v = browser_of(practice.student)
+    page = v.get(f"/w/{ws}/practice/{a1}")
+    assert v.post(f"/w/{ws}/practice/{a1}", answer_form(page) | {"answer": "1"}).status_code == 303
+    back = v.post(f"/w/{ws}/practice/{a1}", answer_form(page) | {"answer": "7"})  # the back button, another answer
+    assert back.status_code == 409 and "already recorded" in text_of(back) and 'value="7"' in back.text
+    assert len(my_attempts(practice)) == 1
+    assert hidden(back, "client_request_id") != hidden(page, "client_request_id")
+    assert v.post(f"/w/{ws}/practice/{a1}", answer_form(back) | {"answer": "7"}).status_code == 303
+    assert [a["answer_raw"] for a in my_attempts(practice)] == ["7", "1"]
+
+
 def test_the_preview_says_how_the_answer_is_read(practice, browser_of):
     _, _, _, a1, _ = setup_bank(practice)
     ws = practice.workspace_id
@@ -266,6 +280,8 @@ def test_progress_shows_mastery_attempts_and_assignments(practice, browser_of):
     assert "1 done, 1 left" in text_of(page)
     recent = section(page, "recent-attempts")
     assert "Correct" in recent and "Not correct" in recent and FEEDBACK["incorrect"] in recent
+    first = my_attempts(practice)[-1]
+    assert f'href="/w/{ws}/practice/{a1}/attempts/{first["id"]}"' in recent
     assert f'href="/w/{ws}/progress/charts">Charts</a>' in page.text
 
 

@@ -139,8 +139,10 @@ def submit_answer(workspace_id: UUID, question_id: UUID, request: Request, page:
         except Problem as problem:
             refuse(form, problem)
             status = problem.status
-            if any(e.get("field") == "client_request_id" for e in problem.extra.get("errors") or []):
-                form.values["client_request_id"] = uuid.uuid4().hex  # this page's key was spent on another answer
+            if form.errors.pop("client_request_id", None):  # this page's key was spent on another answer
+                form.values["client_request_id"] = uuid.uuid4().hex
+                form.message = ("This page's answer was already recorded, and this one was not: submit again to "
+                                "record it as a new answer.")
         else:
             return RedirectResponse(f"{page.base}/practice/{question_id}/attempts/{attempt.id}", status_code=303)
     form.values["started_at"] = started_at
