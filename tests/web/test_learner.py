@@ -347,17 +347,24 @@ ANSWERS = st.one_of(st.text(max_size=40), st.lists(_TOKENS, max_size=12).map("".
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(answer=ANSWERS, assignment=st.one_of(st.none(), st.text(max_size=20)))
-def test_no_answer_or_query_gives_a_server_error(practice_session, answer, assignment):
+@given(answer=ANSWERS, assignment=st.one_of(st.none(), st.text(max_size=20)),
+       hint_times=st.lists(st.text(max_size=30), max_size=3), started=st.text(max_size=30),
+       reason=st.one_of(st.sampled_from(["typo", "other", ""]), st.text(max_size=15)), comment=st.text(max_size=40))
+def test_no_answer_hidden_value_or_query_gives_a_server_error(practice_session, answer, assignment, hint_times,
+                                                              started, reason, comment):
     v, ws, question = practice_session
     params = {} if assignment is None else {"assignment": assignment}
     preview = v.post(f"/w/{ws}/practice/{question}/preview", {"answer": answer}, headers=HTMX)
     assert preview.status_code == 200
     page = v.get(f"/w/{ws}/practice/{question}", params=params)
     assert page.status_code < 500
-    submitted = v.post(f"/w/{ws}/practice/{question}", {"answer": answer, "client_request_id": uuid.uuid4().hex},
-                       params=params)
-    assert submitted.status_code < 500, submitted.text
+    state = {"answer": answer, "client_request_id": uuid.uuid4().hex, "started_at": started,
+             "hints_viewed_at[]": hint_times}
+    for path in (f"/w/{ws}/practice/{question}/hints", f"/w/{ws}/practice/{question}"):
+        response = v.post(path, state, params=params)
+        assert response.status_code < 500, response.text
+    flagged = v.post(f"/w/{ws}/practice/{question}/flag", {"reason": reason, "comment": comment}, params=params)
+    assert flagged.status_code < 500, flagged.text
 
 
 @pytest.fixture
