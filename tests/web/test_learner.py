@@ -263,6 +263,36 @@ def test_a_flag_sent_from_the_result_names_the_attempt(practice, browser_of):
     assert practice.tutor.http.get(practice.path("/flags")).json()["items"][0]["attempt_id"] == attempt_id
 
 
+def test_a_flag_that_hides_the_question_leaves_its_result_readable(practice, browser_of):
+    _, _, _, a1, _ = setup_bank(practice)
+    assert practice.tutor.http.patch(practice.path(), json={"settings": {"auto_hide_flag_threshold": 1}}).status_code == 200
+    ws = practice.workspace_id
+    v = browser_of(practice.student)
+    page = v.get(f"/w/{ws}/practice/{a1}")
+    result_url = v.post(f"/w/{ws}/practice/{a1}", answer_form(page) | {"answer": "1"}).headers["location"]
+    sent = v.post(f"/w/{ws}/practice/{a1}/flag", {"reason": "incorrect_answer"})
+    thanks = v.get(sent.headers["location"])
+    assert thanks.status_code == 200 and "hidden until your tutor" in text_of(thanks)
+    assert f'href="/w/{ws}/practice/{a1}"' not in thanks.text
+    assert v.get(f"/w/{ws}/practice/{a1}").status_code == 404
+    result = v.get(result_url)
+    assert result.status_code == 200 and "Correct" in section(result, "answer-result")
+
+
+def test_the_result_shows_the_tutors_comments_meant_for_the_student(practice, browser_of):
+    _, _, _, a1, _ = setup_bank(practice)
+    ws = practice.workspace_id
+    v = browser_of(practice.student)
+    page = v.get(f"/w/{ws}/practice/{a1}")
+    result_url = v.post(f"/w/{ws}/practice/{a1}", answer_form(page) | {"answer": "1"}).headers["location"]
+    attempt_id = my_attempts(practice)[0]["id"]
+    for body, visible in (("Nicely done: $1 + 0 = 1$", True), ("Private: check next week", False)):
+        assert practice.tutor.http.post(practice.path(f"/attempts/{attempt_id}/feedback"),
+                                        json={"body": body, "visible_to_student": visible}).status_code == 201
+    outcome = section(v.get(result_url), "answer-result")
+    assert "Nicely done" in outcome and "<math" in outcome and "Private" not in outcome
+
+
 # ---------------------------------------------------------------- progress
 def test_progress_shows_mastery_attempts_and_assignments(practice, browser_of):
     _, _, a2, a1, _ = setup_bank(practice)
