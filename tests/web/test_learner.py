@@ -177,6 +177,23 @@ def test_a_spent_page_sent_again_with_another_answer_records_nothing_and_gets_a_
     assert [a["answer_raw"] for a in my_attempts(practice)] == ["7", "1"]
 
 
+def test_a_multiple_choice_question_lists_its_choices_and_is_answered_by_letter(practice, browser_of):
+    created = practice.tutor.http.post(practice.path("/questions"), json={
+        "prompt_latex": "Which is even?", "answer_type": "multiple_choice", "difficulty": 1, "status": "active",
+        "answer_spec": {"type": "multiple_choice", "choices": [{"id": "a", "latex": "$3$"}, {"id": "b", "latex": "$4$"}],
+                        "correct_ids": ["b"]}})
+    assert created.status_code == 201, created.text
+    question = created.json()["id"]
+    ws = practice.workspace_id
+    v = browser_of(practice.student)
+    page = v.get(f"/w/{ws}/practice/{question}")
+    assert "Answer with the letter of your choice" in text_of(page) and page.text.count("<math") >= 2
+    wrong = v.post(f"/w/{ws}/practice/{question}", answer_form(page) | {"answer": "z"})
+    assert wrong.status_code == 422 and 'id="answer-error"' in wrong.text and my_attempts(practice) == []
+    done = v.post(f"/w/{ws}/practice/{question}", answer_form(page) | {"answer": "B"})
+    assert "Correct" in section(v.get(done.headers["location"]), "answer-result")
+
+
 def test_the_preview_says_how_the_answer_is_read(practice, browser_of):
     _, _, _, a1, _ = setup_bank(practice)
     ws = practice.workspace_id
