@@ -166,6 +166,16 @@ def my_attempts(ctx: RequestContext, ws: UUID, limit: int, cursor: str | None) -
         return _attempt_page(tx, {"student_user_id": tx.user_id}, limit, cursor)
 
 
+def learner_attempts(ctx: RequestContext, ws: UUID, limit: int, cursor: str | None) -> Page[schemas.AttemptOut]:
+    """The attempts of the learner's student, newest first: a student's own, a guardian's student's (read-only)."""
+    with ctx.tx(ws) as tx:
+        tx.require("student", "guardian")
+        student = tx.scalar("SELECT app.learner_user_id()")
+        if student is None:  # a guardian's student who has not signed up yet has no attempts
+            return Page[schemas.AttemptOut](items=[], next_cursor=None)
+        return _attempt_page(tx, {"student_user_id": student}, limit, cursor)
+
+
 def list_attempts(ctx: RequestContext, ws: UUID, student_user_id: UUID | None, question_id: UUID | None,
                   assignment_id: UUID | None, limit: int, cursor: str | None) -> Page[schemas.AttemptOut]:
     """Every attempt in the workspace (staff), filtered by student, question or assignment, newest first."""

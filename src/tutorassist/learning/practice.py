@@ -1,4 +1,5 @@
-"""What a student should practise: the review queue, mastery per topic, and the next best question."""
+"""What a student should practise: the review queue, mastery per topic, and the next best question; and what the
+learner pages read besides (a learner's overview, a question with its hints, the next item of an assignment)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from pydantic import BaseModel, Field
 
 from tutorassist.api.context import RequestContext, Tx
 from tutorassist.identity.service import visible_student
+from tutorassist.kit.problems import Problem
 from tutorassist.learning.mastery import DEFAULT_THRESHOLD, BktParameters, is_mastered
+from tutorassist.questions import service as questions
+from tutorassist.questions.schemas import QuestionStudentOut
 
 # Questions a student may be given: active, not hidden by flags.
 _VISIBLE = "q.workspace_id = :w AND q.status = 'active' AND q.hidden_at IS NULL"
@@ -187,3 +191,68 @@ def dashboard(ctx: RequestContext, ws: UUID, queue_limit: int) -> Dashboard:
         return Dashboard(assignments_due=[DueAssignment(**a) for a in assignments],
                          review_queue=_queue(tx, student, queue_limit), next_question=_next(tx, student, mastery),
                          mastery=mastery)
+
+
+# ---------------------------------------------------------------- what the learner pages read
+class LearnerOverview(BaseModel):
+    """The student a learner is (a student) or looks after (a guardian), and their mastery per topic."""
+
+    student_profile_id: UUID
+    student_name: str
+    archived: bool = Field(description="An archived profile reads its past work and practises no more")
+    mastery: list[TopicMastery]
+
+
+def learner_overview(ctx: RequestContext, ws: UUID) -> LearnerOverview:
+    """A student's own overview, or a guardian's of their student (403 for staff)."""
+    with ctx.tx(ws) as tx:
+        tx.require("student", "guardian")
+        if tx.student_profile_id is None:  # a guardian whose student was deleted
+            raise Problem(404, "Not found", "no student profile in this workspace")
+        profile = visible_student(tx, tx.student_profile_id)
+        return LearnerOverview(student_profile_id=profile["id"], student_name=profile["name"],
+                               archived=profile["archived_at"] is not None, mastery=_mastery(tx, profile["user_id"]))
+
+
+class PracticeQuestion(BaseModel):
+    """A question as a student practises it: the student view, the hints revealed so far and how many there are."""
+
+    question: QuestionStudentOut
+    hints: list[str] = Field(description="The first hints_shown hints, in order")
+    hint_count: int
+    practising: bool = Field(description="False for an archived student profile: the question is shown, not answered")
+
+
+def practice_question(ctx: RequestContext, ws: UUID, question_id: UUID, hints_shown: int) -> PracticeQuestion:
+    """A question for its student to answer, hints revealed one at a time (students only; the student view of a
+    question never carries its hints, so this is where they are given out)."""
+    with ctx.tx(ws) as tx:
+        tx.require("student")
+        row = questions.load(tx, question_id)
+        hints = [str(h) for h in row["hints"] or []]
+        return PracticeQuestion(question=questions.student_view(row), hints=hints[:max(0, hints_shown)],
+                                hint_count=len(hints), practising=not tx.archived)
+
+
+# The first item, by position, of each assignment that has no attempt in it yet and whose question the student may
+# still see (row-level security narrows assignments and attempts to the learner's student).
+_FIRST_UNANSWERED = f"""
+SELECT DISTINCT ON (i.assignment_id) i.assignment_id, i.question_id
+FROM assignment_items i
+JOIN assignments a ON a.workspace_id = i.workspace_id AND a.id = i.assignment_id
+JOIN questions q ON q.workspace_id = i.workspace_id AND q.id = i.question_id
+WHERE i.workspace_id = :w AND i.assignment_id = ANY(CAST(:ids AS uuid[])) AND a.status <> 'draft' AND {_VISIBLE}
+  AND NOT EXISTS (SELECT 1 FROM attempts t WHERE t.workspace_id = i.workspace_id AND t.assignment_id = i.assignment_id
+                  AND t.question_id = i.question_id AND t.student_user_id = :s)
+ORDER BY i.assignment_id, i.position
+"""
+
+
+def first_unanswered(ctx: RequestContext, ws: UUID, assignment_ids: list[UUID]) -> dict[UUID, UUID]:
+    """For each of the student's assignments given, the question of its first unanswered item (missing: all done)."""
+    with ctx.tx(ws) as tx:
+        tx.require("student")
+        if not assignment_ids:
+            return {}
+        rows = tx.all(_FIRST_UNANSWERED, w=ws, s=tx.user_id, ids=[str(a) for a in assignment_ids])
+        return {r["assignment_id"]: r["question_id"] for r in rows}

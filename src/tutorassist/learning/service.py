@@ -56,6 +56,15 @@ def create_flag(ctx: RequestContext, ws: UUID, question_id: UUID, body: schemas.
         return schemas.FlagOut(**tx.one(_FLAG + " WHERE workspace_id = :w AND id = :f", w=ws, f=flag_id))
 
 
+def my_flag(ctx: RequestContext, ws: UUID, flag_id: UUID) -> schemas.FlagOut:
+    """A flag the caller raised, with how it was triaged (anyone else's flag: 404)."""
+    with ctx.tx(ws) as tx:
+        row = tx.one(_FLAG + " WHERE workspace_id = :w AND id = :f AND flagged_by = :u", w=ws, f=flag_id, u=tx.user_id)
+        if row is None:
+            raise Problem(404, "Not found", "no such flag")
+        return schemas.FlagOut(**row)
+
+
 def _page(tx: Tx, conditions: list[str], params: dict[str, Any], limit: int, after) -> Page[schemas.FlagOut]:
     if after is not None:
         conditions.append("(created_at, id) < (:after_at, :after_id)")
