@@ -227,6 +227,27 @@ def test_live_preview_renders_and_grades_a_tried_answer(browser_of, practice):
     assert tutor.post(preview, _editor_form(), csrf=False).status_code == 403
 
 
+_EDITOR_FIELDS = ["prompt_latex", "topic_id", "answer_type", "answer_spec.value", "answer_spec.required_form",
+                  "answer_spec.variables", "answer_spec.tolerance_abs", "answer_spec_json", "hints", "solution_latex",
+                  "difficulty", "tags", "status", "try_answer", "extra"]
+_EDITOR_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["expression", "number", "set", "multiple_choice", "x^2", "1e309", "-0", "nan", "[]", "{}",
+                     '{"type": "number", "value": "1e999999"}', '{"elements": [1]}', "null", "\\frac{1}{0}",
+                     "$x$", "factored", "archived", "99", str(uuid.uuid4())]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(_EDITOR_FIELDS), _EDITOR_VALUES, max_size=8))
+def test_no_editor_input_breaks_the_preview_or_the_save(browser_of, practice, fields):
+    tutor = browser_of(practice.tutor)
+    base = f"/w/{practice.workspace_id}/questions"
+    preview = tutor.post(f"{base}/preview", _editor_form() | fields, headers={"HX-Request": "true"})
+    assert preview.status_code == 200, (fields, preview.text[:500])
+    saved = tutor.post(f"{base}/new", _editor_form() | fields)
+    assert saved.status_code in (303, 422), (fields, saved.text[:500])
+
+
 # ---------------------------------------------------------------- the question page
 def test_status_change_delete_and_flags(browser_of, practice):
     question = _question(practice)

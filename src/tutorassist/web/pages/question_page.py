@@ -115,7 +115,7 @@ def _version(entry: schemas.HistoryOut, topic_names: dict[str, str]) -> dict[str
             continue
         before = _text(key, old.get(key), topic_names) if entry.old_values is not None else ""
         after = _text(key, new.get(key), topic_names)
-        if entry.old_values is None and after in ("", "—"):
+        if entry.old_values is None and after in ("", "—", "{}", "[]"):
             continue
         removed, added = word_diff(before, after)
         changes.append({"field": FIELD_NAMES.get(key, key.replace("_", " ").capitalize()),
