@@ -168,13 +168,14 @@ def test_json_specification_for_any_answer_type(browser_of, practice):
 
 
 def test_edit_saves_a_new_version_and_history_shows_the_words_changed(browser_of, practice):
-    question = _question(practice, "Factorise $x^2+x-6$ completely")
+    question = _question(practice, "Factorise $x^2+x-6$\ncompletely")
     tutor = browser_of(practice.tutor)
     base = f"/w/{practice.workspace_id}/questions/{question['id']}"
     editor = tutor.get(f"{base}/edit")
-    assert editor.status_code == 200 and "Factorise $x^2+x-6$ completely" in editor.text
+    assert editor.status_code == 200 and "Factorise $x^2+x-6$\ncompletely" in editor.text
     assert 'value="(x-2)(x+3)"' in editor.text
-    unchanged = tutor.post(f"{base}/edit", _form_from(editor.text))
+    as_browsers_send = {k: v.replace("\n", "\r\n") for k, v in _form_from(editor.text).items()}
+    unchanged = tutor.post(f"{base}/edit", as_browsers_send)
     assert unchanged.status_code == 303
     assert practice.tutor.http.get(practice.path(f"/questions/{question['id']}")).json()["version"] == 1
 
@@ -185,8 +186,8 @@ def test_edit_saves_a_new_version_and_history_shows_the_words_changed(browser_of
 
     history = tutor.get(f"{base}/history")
     assert history.status_code == 200
-    assert "<del>" in history.text and "[removed] </span>completely" in history.text
-    assert "[added] </span>fully" in history.text and "Version 2" in text_of(history)
+    assert "[removed] </span>" in history.text and "completely</del>" in history.text
+    assert "[added] </span> fully</ins>" in history.text and "Version 2" in text_of(history)
     assert '<th scope="col">Before</th>' in history.text
     refused = tutor.post(f"{base}/edit", _form_from(editor.text) | {"difficulty": "9"})
     assert refused.status_code == 422 and 'id="difficulty-error"' in refused.text

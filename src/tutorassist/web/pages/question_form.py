@@ -71,6 +71,11 @@ def topic_names(page: Page) -> dict[str, str]:
     return names
 
 
+def _lines(value: Any) -> str:
+    """A textarea's text with the line ends browsers send (CRLF) as the LF that saved text has."""
+    return str(value).replace("\r\n", "\n")
+
+
 def _words(value: str) -> list[str]:
     return [w for w in re.split(r"[,\s]+", value) if w]
 
@@ -132,11 +137,11 @@ def values_of(form: Form) -> dict[str, Any]:
     form.errors (the schemas and the service judge the rest)."""
     answer_type = str(form.value("answer_type"))
     values: dict[str, Any] = {
-        "prompt_latex": str(form.value("prompt_latex")),
+        "prompt_latex": _lines(form.value("prompt_latex")),
         "topic_id": str(form.value("topic_id")).strip() or None,
         "answer_type": answer_type,
         "hints": [line.strip() for line in str(form.value("hints")).splitlines() if line.strip()],
-        "solution_latex": str(form.value("solution_latex")).strip() or None,
+        "solution_latex": _lines(form.value("solution_latex")).strip() or None,
         "tags": [t.strip() for t in str(form.value("tags")).split(",") if t.strip()],
         "status": str(form.value("status")) or "draft",
     }
