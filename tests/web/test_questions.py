@@ -93,6 +93,13 @@ def test_bad_filters_mark_the_field_instead_of_failing(browser_of, practice):
     assert stale.status_code == 422 and "first page" in text_of(stale)
 
 
+def _signed_in_once(browser_of, practice):
+    """The tutor's browser, signed in once for all of a hypothesis test's examples (the fixtures are shared)."""
+    if not hasattr(practice, "tutor_browser"):
+        practice.tutor_browser = browser_of(practice.tutor)
+    return practice.tutor_browser
+
+
 _QUERY_KEYS = st.sampled_from(["q", "topic_id", "status", "difficulty_min", "difficulty_max", "origin", "tags", "tag",
                                "cursor", "limit", "other"])
 
@@ -100,7 +107,7 @@ _QUERY_KEYS = st.sampled_from(["q", "topic_id", "status", "difficulty_min", "dif
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(_QUERY_KEYS, st.text(max_size=40)), max_size=6))
 def test_no_query_string_breaks_the_bank(browser_of, practice, pairs):
-    tutor = browser_of(practice.tutor)
+    tutor = _signed_in_once(browser_of, practice)
     for path in ("/questions", "/questions/export"):
         response = tutor.get(f"/w/{practice.workspace_id}{path}", params=pairs)
         assert response.status_code < 500, (pairs, response.text[:500])
@@ -241,7 +248,7 @@ _EDITOR_VALUES = st.one_of(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(_EDITOR_FIELDS), _EDITOR_VALUES, max_size=8))
 def test_no_editor_input_breaks_the_preview_or_the_save(browser_of, practice, fields):
-    tutor = browser_of(practice.tutor)
+    tutor = _signed_in_once(browser_of, practice)
     base = f"/w/{practice.workspace_id}/questions"
     preview = tutor.post(f"{base}/preview", _editor_form() | fields, headers={"HX-Request": "true"})
     assert preview.status_code == 200, (fields, preview.text[:500])

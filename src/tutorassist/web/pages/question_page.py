@@ -139,7 +139,7 @@ def _text(key: str, value: Any, topic_names: dict[str, str]) -> str:
 
 def word_diff(before: str, after: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The two texts as runs of ("same" | "removed" | "added", text): removed runs of before, added runs of after."""
-    a, b = re.split(r"(\s+)", before), re.split(r"(\s+)", after)
+    a, b = [t for t in re.split(r"(\s+)", before) if t], [t for t in re.split(r"(\s+)", after) if t]
     old_runs: list[tuple[str, str]] = []
     new_runs: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
