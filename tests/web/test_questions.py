@@ -279,6 +279,17 @@ def test_status_change_delete_and_flags(browser_of, practice):
     assert flagged.status_code == 201, flagged.text
     assert "Factorize is spelt oddly" in text_of(tutor.get(base))
 
+    assert "Hide from students" in text_of(tutor.get(base))
+    assert tutor.post(f"{base}/visibility", {"hidden": "true"}).status_code == 303
+    assert practice.student.http.get(practice.path(f"/questions/{question['id']}")).status_code == 404
+    assert "Show to students again" in text_of(tutor.get(base))
+    assert tutor.post(f"{base}/visibility", {"hidden": "maybe"}).status_code == 422
+    assert tutor.post(f"{base}/visibility", {"hidden": "false"}).status_code == 303
+    assert practice.student.http.get(practice.path(f"/questions/{question['id']}")).status_code == 200
+    student = browser_of(practice.student)
+    assert student.post(f"{base}/visibility", {"hidden": "true"}).status_code == 403
+    assert student.post(f"/w/{practice.workspace_id}/questions/new", _editor_form()).status_code == 403
+
     draft = _question(practice, "A draft to delete", answer_spec={"type": "expression", "value": "1"})
     deleted = tutor.post(f"/w/{practice.workspace_id}/questions/{draft['id']}/delete")
     assert deleted.status_code == 303

@@ -84,6 +84,16 @@ def change_status(workspace_id: UUID, question_id: UUID, request: Request, page:
     return _question_page(request, page, question, form, 422)
 
 
+@router.post("/w/{workspace_id}/questions/{question_id}/visibility")
+def change_visibility(workspace_id: UUID, question_id: UUID, page: Staff, form: FormInput) -> Response:
+    """Hide the question from students by hand, or show one hidden by flags again (moderation: no new version)."""
+    hidden = {"true": True, "false": False}.get(str(form.value("hidden")))
+    if hidden is None:
+        raise Problem(422, "Not accepted", "hidden must be true or false")
+    service.update_question(page.ctx, page.workspace_id, question_id, schemas.QuestionUpdate(hidden=hidden))
+    return RedirectResponse(f"{page.base}/questions/{question_id}", status_code=303)
+
+
 @router.post("/w/{workspace_id}/questions/{question_id}/delete")
 def delete_question(workspace_id: UUID, question_id: UUID, request: Request, page: Staff) -> Response:
     try:
