@@ -146,7 +146,8 @@ def test_refused_editor_keeps_everything_and_names_the_fields(browser_of, practi
     refused = tutor.post(f"{base}/new", _editor_form(**{"prompt_latex": "", "answer_spec.value": "x+*",
                                                         "hints": "Keep this hint"}))
     assert refused.status_code == 422
-    assert 'id="prompt_latex-error"' in refused.text
+    assert 'id="prompt_latex-error"' in refused.text and "required" in refused.text
+    assert 'id="answer_spec.value-error"' in refused.text  # every problem named at once
     assert "Keep this hint" in refused.text and 'value="algebra, squares"' not in refused.text
     assert 'value="Algebra, squares"' in refused.text and 'value="x+*"' in refused.text
     # the spec is judged by the service once the prompt is given: its error lands beside "Correct answer"

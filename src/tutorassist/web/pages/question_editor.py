@@ -51,6 +51,8 @@ def new_question(workspace_id: UUID, request: Request, page: Staff) -> Response:
 def create_question(workspace_id: UUID, request: Request, page: Staff, form: FormInput) -> Response:
     values = qf.values_of(form)
     body = qf.validated(schemas.QuestionCreate, values, form) if not form.errors else None
+    if body is None:
+        qf.spec_errors(form, values)
     problem = None
     if body is not None:
         try:
@@ -74,6 +76,8 @@ def save_question(workspace_id: UUID, question_id: UUID, request: Request, page:
     question = service.get_question(page.ctx, page.workspace_id, question_id)
     values = qf.values_of(form)
     body = None if form.errors else qf.validated(schemas.QuestionUpdate, qf.changes_of(values, question), form)
+    if body is None:
+        qf.spec_errors(form, values)
     problem = None
     if body is not None:
         try:
@@ -99,8 +103,7 @@ def _preview(form: Form) -> dict[str, Any]:
     spec = values.get("answer_spec")
     if not checked.errors:
         qf.validated(schemas.QuestionCreate, values, checked)
-    if spec is not None and not any(name.startswith("answer_spec") or name == qf.SPEC_JSON for name in checked.errors):
-        qf.show_errors(checked, service.answer_spec_errors(values["answer_type"], spec))
+    qf.spec_errors(checked, values)
     tried = str(form.value("try_answer"))
     result: dict[str, Any] = {"values": values, "errors": checked.errors, "message": checked.message,
                               "tried": tried, "verdict": None}

@@ -202,9 +202,22 @@ def validated(model: type[BaseModel], values: dict[str, Any], form: Form) -> Any
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        show_errors(form, [{"field": ".".join(str(p) for p in e["loc"]),
-                            "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors()])
+        show_errors(form, [{"field": ".".join(str(p) for p in e["loc"]), "message": _plain(e)} for e in exc.errors()])
         return None
+
+
+def _plain(error: Any) -> str:
+    """A schema's message in a tutor's words where pydantic's are a programmer's."""
+    if error["type"] == "missing" or (error["type"] == "string_too_short" and error["ctx"]["min_length"] == 1):
+        return "required: write something here"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def spec_errors(form: Form, values: dict[str, Any]) -> None:
+    """The answer checker's judgement of the specification, unless the form already has a message for it (so a
+    refused form names every problem at once, not the checker's only after the rest is fixed)."""
+    if "answer_spec" in values and not any(n.startswith("answer_spec") or n == "answer_type" for n in form.errors):
+        show_errors(form, service.answer_spec_errors(values["answer_type"], values["answer_spec"]))
 
 
 def changes_of(values: dict[str, Any], current: schemas.QuestionOut) -> dict[str, Any]:
