@@ -47,6 +47,7 @@ def test_bank_lists_and_searches_for_staff_only(browser_of, practice):
     assert "Factorise" in text_of(listing) and "Solve" in text_of(listing)
     assert "<math" in listing.text  # prompts rendered with the inline filter
     assert f'href="{base}/new"' in listing.text and ">New question<" in listing.text
+    assert f'href="{base}?origin=ai_generated&amp;status=draft"' in listing.text  # drafts to approve
 
     by_text = tutor.get(base, params={"q": "factorise"})
     assert "Factorise" in text_of(by_text) and "Solve" not in text_of(by_text)
