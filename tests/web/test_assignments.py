@@ -161,3 +161,17 @@ def test_no_filter_or_form_input_answers_a_server_error(browser_of, practice):
         assert posted.status_code < 500
 
     check()
+
+
+def test_the_live_search_swaps_the_question_choices_and_keeps_the_ticked_ones(browser_of, practice):
+    _, _, a2, a1, b1 = setup_bank(practice)
+    v = browser_of(practice.tutor)
+    new = v.get(f"/w/{practice.workspace_id}/assignments/new")
+    assert 'hx-get="' in new.text and 'id="question-choices"' in new.text
+    swap = v.get(f"/w/{practice.workspace_id}/assignments/new/questions", params={"q": "2", "question_ids[]": [a1]},
+                 headers={"HX-Request": "true"})
+    assert swap.status_code == 200 and "<html" not in swap.text
+    assert re.search(rf'value="{a1}" checked', swap.text)  # ticked before, kept though the search does not find it
+    assert f'value="{a2}"' in swap.text and f'value="{b1}"' not in swap.text
+    bad = v.get(f"/w/{practice.workspace_id}/assignments/new/questions", params={"question_ids[]": ["x"], "q": "\x00"})
+    assert bad.status_code == 200 and 'value="x"' not in bad.text

@@ -4,13 +4,14 @@ delete). Tutors and owners only."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from tutorassist.assignments import schemas, service
+from tutorassist.assignments.schemas import MAX_QUESTIONS
 from tutorassist.kit.pagination import DEFAULT_LIMIT
 from tutorassist.kit.problems import Problem
 from tutorassist.questions import search
@@ -30,7 +31,7 @@ from tutorassist.web.pages.tutor_inputs import (
     workspace_zone,
 )
 from tutorassist.web.routing import page_router
-from tutorassist.web.templating import render
+from tutorassist.web.templating import fragment, render
 
 router = page_router()
 
@@ -62,16 +63,20 @@ def _question_search(page: Page, q: str | None) -> list[Any]:
     return found.items
 
 
-def _new_form(request: Request, page: Page, form: Form, status_code: int = 200) -> Response:
+def _choices(page: Page, form: Form) -> dict[str, Any]:
+    """The questions a search finds, and the chosen ones it does not find (kept, so a new search loses no choice)."""
     q = form.value("q") or None
     questions = _question_search(page, q)
     chosen = set(form.values_of("question_ids"))
     shown = {str(x.id) for x in questions}
     missing = [UUID(i) for i in chosen - shown if _is_uuid(i)]
-    prompts = tutor_lookups.prompts(page, missing) if missing else {}  # keep chosen questions a search left out
+    kept = tutor_lookups.prompts(page, missing) if missing else {}
+    return {"questions": questions, "kept": kept, "chosen": chosen, "q": q or "", "form": form}
+
+
+def _new_form(request: Request, page: Page, form: Form, status_code: int = 200) -> Response:
     names = tutor_lookups.students(page)
-    return render(request, "assignments/new.html", status_code, title="New assignment", form=form,
-                  questions=questions, kept=prompts, chosen=chosen, q=q or "",
+    return render(request, "assignments/new.html", status_code, title="New assignment", **_choices(page, form),
                   students=[s for s in names.students if s.archived_at is None],
                   topic_options=[(str(t.id), t.name) for t in topics.list_topics(page.ctx, page.workspace_id, False)],
                   difficulty_options=[(str(n), str(n)) for n in range(1, 6)])
@@ -88,6 +93,15 @@ def _is_uuid(value: str) -> bool:
 @router.get(_BASE + "/new")
 def new_assignment_form(workspace_id: UUID, request: Request, page: Staff, q: QueryText = None) -> Response:
     return _new_form(request, page, Form(values={"q": q or "", "source": "questions"}))
+
+
+@router.get(_BASE + "/new/questions")
+def question_choices(workspace_id: UUID, request: Request, page: Staff, q: QueryText = None,
+                     question_ids: Annotated[list[str], Query(alias="question_ids[]", max_length=MAX_QUESTIONS)] = []  # noqa: B006
+                     ) -> Response:
+    """The live search's swap: the chosen-question checkboxes for a search, the ticked ones kept."""
+    form = Form(values={"q": q or "", "question_ids": question_ids})
+    return fragment(request, "assignments/_question_choices.html", **_choices(page, form))
 
 
 def _show_errors(form: Form, errors: dict[str, str], renames: dict[str, str]) -> None:
