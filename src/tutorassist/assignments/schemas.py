@@ -141,3 +141,10 @@ class AssignmentDetail(AssignmentOut):
 class AssignmentCreated(AssignmentDetail):
     shortfall: int = Field(0, description="With a rule: how many fewer questions than `count` qualified for this student")
     loosen: str | None = Field(None, description="With a shortfall: which part of the rule to widen, in plain words")
+
+
+class ItemProgress(BaseModel):
+    question_id: UUID
+    attempts: int = Field(description="Attempts at the item within the assignment")
+    correct: int
+    last_attempt_at: datetime | None

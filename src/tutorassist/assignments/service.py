@@ -287,3 +287,31 @@ def replace_items(ctx: RequestContext, ws: UUID, assignment_id: UUID, body: sche
             _insert_items(tx, assignment_id, new)
         tx.conn.execute(text(f"SET CONSTRAINTS {_POSITION_UNIQUE} IMMEDIATE"))
         return _detail(tx, assignment_id)
+
+
+# ---------------------------------------------------------------- for the tutor's pages
+def due_within(ctx: RequestContext, ws: UUID, days: int, limit: int) -> list[schemas.AssignmentOut]:
+    """Given assignments not yet completed that are overdue or due within `days` days, soonest due first (staff)."""
+    with ctx.tx(ws) as tx:
+        tx.require(*STAFF)
+        rows = tx.all(_ASSIGNMENT + " WHERE a.workspace_id = :w AND a.status IN ('assigned', 'in_progress') "
+                      "AND a.due_at < now() + make_interval(days => :d) ORDER BY a.due_at, a.id LIMIT :n",
+                      w=ws, d=days, n=limit)
+        return [schemas.AssignmentOut(**r) for r in rows]
+
+
+def item_progress(ctx: RequestContext, ws: UUID, assignment_id: UUID) -> list[schemas.ItemProgress]:
+    """Per item of an assignment: the student's graded attempts at it in the assignment and how many were correct
+    (whoever may read the assignment; 404 otherwise)."""
+    with ctx.tx(ws) as tx:
+        if tx.scalar("SELECT 1 FROM assignments a WHERE a.workspace_id = :w AND a.id = :a" + _scope(tx),
+                     w=ws, a=assignment_id, u=tx.user_id) is None:
+            raise _not_found()
+        rows = tx.all(
+            "SELECT i.question_id, count(t.id)::int AS attempts, count(t.id) FILTER (WHERE t.is_correct)::int AS correct, "
+            "max(t.submitted_at) AS last_attempt_at FROM assignment_items i "
+            "LEFT JOIN attempts t ON t.workspace_id = i.workspace_id AND t.assignment_id = i.assignment_id "
+            "AND t.question_id = i.question_id "
+            "WHERE i.workspace_id = :w AND i.assignment_id = :a GROUP BY i.question_id, i.position ORDER BY i.position",
+            w=ws, a=assignment_id)
+        return [schemas.ItemProgress(**r) for r in rows]

@@ -167,3 +167,11 @@ def delete_feedback(ctx: RequestContext, ws: UUID, feedback_id: UUID) -> None:
         tx.require(*STAFF)
         _require_author_or_owner(tx, _feedback(tx, feedback_id, lock=True))
         tx.conn.execute(text("DELETE FROM tutor_feedback WHERE workspace_id = :w AND id = :f"), {"w": ws, "f": feedback_id})
+
+
+def count_flags(ctx: RequestContext, ws: UUID, status: str | None) -> int:
+    """How many flags the workspace has (with this status), for a count on a page (staff)."""
+    with ctx.tx(ws) as tx:
+        tx.require(*STAFF)
+        return tx.scalar("SELECT count(*) FROM question_flags WHERE workspace_id = :w AND (CAST(:st AS text) IS NULL "
+                         "OR status = :st)", w=ws, st=status)
