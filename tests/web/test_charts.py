@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 from tutorassist.web import charts
+from tutorassist.web.rendering import math
 from tutorassist.web.templating import ENV
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -108,3 +109,8 @@ def test_two_charts_on_one_page_never_share_an_id():
     for chart in (two_series(), two_series()):
         ids += [e.get("id") for e in ET.fromstring(str(chart.svg)).iter() if e.get("id")]
     assert len(ids) == len(set(ids))
+
+
+def test_charts_leave_the_mathml_of_questions_unprefixed():
+    two_series()
+    assert str(math("x^2")).startswith("<math") and "ns0:" not in str(math("x^2"))

@@ -21,8 +21,6 @@ from markupsafe import Markup
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", _SVG)
-ET.register_namespace("xlink", _XLINK)
 
 # Distinguishable in greyscale and by colour-blind readers (Okabe-Ito), each paired with its own shape and dash.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#F0E442"]
@@ -92,10 +90,23 @@ def sanitise(svg: str, label: str) -> Markup:
                 element.attrib[name] = "#" + prefix + value[1:]
             elif "url(#" in value:
                 element.attrib[name] = value.replace("url(#", "url(#" + prefix)
+    _plain_names(root)
     root.set("role", "img")
     root.set("aria-label", label)
     root.set("focusable", "false")
     return Markup(ET.tostring(root, encoding="unicode"))
+
+
+def _plain_names(root: ET.Element) -> None:
+    """SVG names without ElementTree's `ns0:` prefixes. (Registering the SVG namespace as the default would be
+    global, and would take the default from the MathML of web/rendering.py.)"""
+    for element in root.iter():
+        element.tag = element.tag.rpartition("}")[2]
+        for name in [n for n in element.attrib if n.startswith("{")]:
+            namespace, _, local = name[1:].partition("}")
+            element.attrib[("xlink:" if namespace == _XLINK else "") + local] = element.attrib.pop(name)
+    root.set("xmlns", _SVG)
+    root.set("xmlns:xlink", _XLINK)
 
 
 def render(spec: dict[str, Any], label: str) -> Markup:
