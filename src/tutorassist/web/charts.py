@@ -84,6 +84,8 @@ def sanitise(svg: str, label: str) -> Markup:
             value = element.attrib[name]
             if local.lower().startswith("on") or (local == "href" and not value.startswith("#")):
                 del element.attrib[name]
+            elif element is not root and (local == "role" or local.startswith("aria-")):
+                del element.attrib[name]  # the whole SVG is one image: its marks are not named parts of it
             elif local == "id":
                 element.attrib[name] = prefix + value
             elif local == "href":
@@ -128,9 +130,10 @@ def _series_encoding(names: list[str], title: str) -> dict[str, Any]:
 
 def line_chart(title: str, series: dict[str, Sequence[tuple[date, float | None]]], *, x_title: str, y_title: str,
                series_title: str = "Series", as_percent: bool = True, empty: str = "No data in this period yet.",
-               ) -> Chart:
+               interval: str = "day") -> Chart:
     """Values over time, one line per series (at most MAX_SERIES are drawn; the table holds them all). A None
-    value (nothing measured that day or week) leaves a gap, never a zero."""
+    value (nothing measured that day or week) leaves a gap, never a zero. Ticks fall on whole `interval`s (day or
+    week), never between two buckets."""
     fmt = percent if as_percent else (lambda v: number(v, 1))
     rows = [[name, day.isoformat(), fmt(value)] for name, points in series.items() for day, value in points]
     columns = [series_title, x_title, y_title]
@@ -147,7 +150,8 @@ def line_chart(title: str, series: dict[str, Sequence[tuple[date, float | None]]
         "mark": {"type": "line", "point": {"size": 70, "filled": True}, "strokeWidth": 2},
         "encoding": {
             "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": x_title,
-                  "axis": {"format": "%d %b", "labelAngle": 0, "tickCount": 8}},
+                  "axis": {"format": "%d %b", "labelAngle": 0, "labelOverlap": "greedy",
+                           "tickCount": {"interval": interval, "step": 1}}},
             "y": {"field": "value", "type": "quantitative", "axis": y_axis,
                   "scale": {"domain": [0, 1]} if as_percent else {"zero": True}},
             **_series_encoding(drawn, series_title),

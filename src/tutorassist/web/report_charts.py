@@ -20,7 +20,7 @@ def topic_name(name: str | None) -> str:
 def accuracy_over_time(report: a.StudentAccuracy, who: str) -> Chart:
     return line_chart(
         f"Accuracy per {report.bucket}", {who: [(p.start, p.accuracy) for p in report.points]},
-        x_title=BUCKET_AXIS[report.bucket], y_title="Accuracy", series_title="Student",
+        x_title=BUCKET_AXIS[report.bucket], y_title="Accuracy", series_title="Student", interval=report.bucket,
         empty="No graded answers in this period yet.")
 
 
@@ -28,7 +28,8 @@ def mastery_progression(report: a.StudentTopics) -> Chart:
     """Accuracy per topic and bucket: one line (shape, dash) per topic."""
     series = {topic_name(t.topic_name): [(p.start, p.accuracy) for p in t.points] for t in report.topics}
     return line_chart(f"Accuracy per topic and {report.bucket}", series, x_title=BUCKET_AXIS[report.bucket],
-                      y_title="Accuracy", series_title="Topic", empty="No graded answers at any topic in this period yet.")
+                      y_title="Accuracy", series_title="Topic", interval=report.bucket,
+                      empty="No graded answers at any topic in this period yet.")
 
 
 def mastery_estimates(report: a.StudentTopics) -> Chart:
