@@ -108,6 +108,19 @@ def test_a_student_reads_their_own_charts_only(browser_of, practice, owner):
     assert browser_of(practice.tutor).get(f"/w/{practice.workspace_id}/progress/charts").status_code == 403
 
 
+def test_a_guardian_reads_their_students_charts(browser_of, practice, people, owner):
+    worked(practice, owner)
+    email = f"parent.{uuid.uuid4().hex[:6]}@example.com"
+    token = practice.tutor.http.post(practice.path(f"/students/{practice.student_profile_id}/invites"),
+                                     json={"role": "guardian", "email": email}).json()["token"]
+    guardian = people("Guardian", invite_token=token, email=email)
+    page = browser_of(guardian).get(f"/w/{practice.workspace_id}/progress/charts", params={"bucket": "day"})
+    assert page.status_code == 200, page.text
+    assert "Progress charts of Student" in text_of(page) and len(charts_of(page)) == 3
+    assert re.search(r"accuracy from 50% \(\S+\) to 100% \(\S+\), 2 points", text_of(page))  # 1 of 2, then 2 of 2
+    assert browser_of(guardian).get(f"/w/{practice.workspace_id}/analytics").status_code == 403
+
+
 def test_no_data_reads_as_sentences_not_empty_charts(browser_of, practice):
     page = browser_of(practice.student).get(f"/w/{practice.workspace_id}/progress/charts")
     assert page.status_code == 200
