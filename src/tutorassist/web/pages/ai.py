@@ -151,10 +151,18 @@ def job_status(workspace_id: UUID, job_id: UUID, request: Request, page: Staff) 
     return response
 
 
-@router.post("/w/{workspace_id}/ai/jobs/{job_id}/{action}")
-def job_action(workspace_id: UUID, job_id: UUID, action: str, request: Request, page: Staff) -> Response:
-    if action not in ("cancel", "retry"):
-        raise Problem(404, "Not found", "no such page")
+@router.post("/w/{workspace_id}/ai/jobs/{job_id}/cancel")
+def cancel_job(workspace_id: UUID, job_id: UUID, request: Request, page: Staff) -> Response:
+    return act_on_job(request, page, job_id, "cancel")
+
+
+@router.post("/w/{workspace_id}/ai/jobs/{job_id}/retry")
+def retry_job(workspace_id: UUID, job_id: UUID, request: Request, page: Staff) -> Response:
+    return act_on_job(request, page, job_id, "retry")
+
+
+def act_on_job(request: Request, page: Page, job_id: UUID, action: str) -> Response:
+    """Cancel or run again (the jobs service's act); a refusal (the job has moved on) is said on the job's page."""
     try:
         jobs.act(page.ctx, page.workspace_id, job_id, action)
     except Problem as problem:
