@@ -13,8 +13,13 @@ from hypothesis import strategies as st
 
 import tutorassist.job_types  # noqa: F401  (registers GENERATE_QUESTIONS for the in-process run)
 from tests.api.test_materials import make_pdf
+from tests.factories import question
 from tests.web.conftest import text_of
+from tutorassist.ai import service as ai_service
+from tutorassist.ai.schemas import GenerationBody
+from tutorassist.api.context import RequestContext
 from tutorassist.jobs.runner import Engines, execute
+from tutorassist.kit.problems import Problem
 from tutorassist.questions.materials.service import MAX_UPLOAD_BYTES
 
 HTMX = {"HX-Request": "true"}
@@ -108,6 +113,7 @@ def test_generate_follow_the_job_and_approve_its_drafts(browser_of, practice, to
     assert drafts.status_code == 200
     ids = re.findall(r'name="ids\[\]" value="([0-9a-f-]+)"', drafts.text)
     assert len(ids) >= 2 and "<math" in drafts.text and "ns0:" not in drafts.text and "Quality score" in text_of(drafts)
+    assert "Checks: LaTeX renders: yes ; answer specification valid: yes ; difficulty as asked: yes" in text_of(drafts)
     nothing = tutor.post(base + "/drafts/approve", {"batch": str(job_id)})
     assert nothing.status_code == 422 and "Select at least one draft" in text_of(nothing)
     approved = tutor.post(base + "/drafts/approve", {"ids[]": ids[:2], "batch": str(job_id)})
@@ -119,6 +125,27 @@ def test_generate_follow_the_job_and_approve_its_drafts(browser_of, practice, to
     assert active == 2
     again = tutor.post(base + "/drafts/approve", {"ids[]": ids[0]})
     assert again.status_code == 409 and "only AI-generated drafts can be approved" in text_of(again)
+
+
+def test_draft_checks_read_the_generation_metadata(practice, topic, engines, owner, app_db):
+    ctx = RequestContext(engine=app_db, token=practice.tutor.session["token"], ip=None, user_agent=None)
+    ws = uuid.UUID(practice.workspace_id)
+    body = GenerationBody(topic_id=topic, count=2)
+    job_id = ai_service.start_generation(ctx, ws, body).job_id
+    assert execute(engines, ws, job_id) == "succeeded"
+    drafts = ai_service.list_drafts(ctx, ws, job_id, 10, None).items
+    owner.execute("UPDATE questions SET generation_metadata = jsonb_set(generation_metadata, "
+                  "'{quality_checks,difficulty_appropriate}', 'false') WHERE id = %s", (drafts[0].id,))
+    written = question(owner, ws)
+    checks = ai_service.draft_checks(ctx, ws, [d.id for d in drafts] + [written])
+    assert set(checks) == {d.id for d in drafts}  # a question written by hand has no generation checks
+    first = checks[drafts[0].id]
+    assert first.validation_passed and first.latex_valid and first.answer_parseable
+    assert first.difficulty_appropriate is False and first.similar_questions >= 0
+    student = RequestContext(engine=app_db, token=practice.student.session["token"], ip=None, user_agent=None)
+    with pytest.raises(Problem) as refused:
+        ai_service.draft_checks(student, ws, [drafts[0].id])
+    assert refused.value.status == 403
 
 
 def text_of_html(html: str) -> str:

@@ -178,8 +178,10 @@ def act_on_job(request: Request, page: Page, job_id: UUID, action: str) -> Respo
 def drafts_page(request: Request, page: Page, batch: UUID | None, cursor: str | None, status: int = 200,
                 **context: Any) -> Response:
     drafts = service.list_drafts(page.ctx, page.workspace_id, batch, DRAFTS_PER_PAGE, cursor)
+    checks = service.draft_checks(page.ctx, page.workspace_id, [d.id for d in drafts.items])
     names = {UUID(value): text.lstrip("— ") for value, text in topic_options(page)}
-    return render(request, "ai/drafts.html", status, drafts=drafts, batch=batch, cursor=cursor, topic_names=names,
+    return render(request, "ai/drafts.html", status, drafts=drafts, checks=checks, batch=batch, cursor=cursor,
+                  topic_names=names,
                   title="AI drafts", **context)
 
 
