@@ -166,6 +166,18 @@ def test_cancel_and_retry_a_job(browser_of, practice, topic):
     assert tutor.post(f"/w/{practice.workspace_id}/ai/jobs/{uuid.uuid4()}/cancel").status_code == 404
 
 
+def test_a_failed_job_says_why_in_words(browser_of, practice, topic, owner):
+    tutor = browser_of(practice.tutor)
+    job_path = tutor.post(f"/w/{practice.workspace_id}/ai/generate", ask(topic)).headers["location"]
+    owner.execute("UPDATE jobs SET status = 'failed', finished_at = now(), error_text = %s WHERE id = %s",
+                  ("the provider refused the request: invalid API key", job_path.rsplit("/", 1)[1]))
+    page = tutor.get(job_path)
+    status = re.search(r'<div id="job-status".*?</div>', page.text, re.S).group(0)
+    assert "failed" in text_of_html(status) and "hx-trigger" not in status
+    assert "Failed: the provider refused the request: invalid API key" in text_of(page)
+    assert "Run again" in text_of(page) and "Cancel job" not in text_of(page)
+
+
 def test_ai_pages_are_for_this_workspaces_tutors_only(browser_of, practice, topic):
     student, outsider = browser_of(practice.student), browser_of(practice.outsider)
     tutor = browser_of(practice.tutor)

@@ -145,6 +145,31 @@ def test_question_statistics_show_sample_sizes_and_withhold_small_ones(browser_o
     assert topic
 
 
+def test_refreshed_statistics_show_their_numbers_dubious_in_words_and_notes(browser_of, practice, owner):
+    topic = worked(practice, owner)
+    ws = practice.workspace_id
+    sampled = owner.execute("SELECT id FROM questions WHERE workspace_id = %s ORDER BY id LIMIT 1", (ws,)).fetchone()[0]
+    owner.execute("INSERT INTO question_item_statistics (workspace_id, question_id, students, facility, score_sd, "
+                  "discrimination_index, rest_students, dubious, attempts, students_attempted, flags, open_flags, "
+                  "flag_rate, computed_at) VALUES (%s, %s, 12, 0.25, 0.4, -12.5, 12, true, 15, 12, 3, 1, 0.25, now())",
+                  (ws, sampled))
+    owner.execute("INSERT INTO topic_wrong_answer_notes (workspace_id, topic_id, note_code, attempts, students, last_seen) "
+                  "VALUES (%s, %s, 'sign_error', 7, 4, now())", (ws, topic))
+    owner.execute("INSERT INTO item_statistics_refreshes (workspace_id, data_as_of, refreshed_at, duration_ms, questions, "
+                  "notes) VALUES (%s, now(), now(), 0, 1, 1)", (ws,))
+    page = browser_of(practice.tutor).get(f"/w/{ws}/analytics/questions", params={"sort": "students"})
+    assert page.status_code == 200, page.text
+    first_row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", page.text, re.S).group(1)
+    cells = text_of_html(first_row)
+    assert "12" in cells and "25%" in cells and "-12" in cells and "Dubious" in cells and "3 (1 open)" in cells
+    assert "Too few students" in text_of(page)  # the other question (n = 0)
+    assert "sign_error" in text_of(page) and "Fractions sign_error 7 4" in text_of(page)
+
+
+def text_of_html(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
 def test_ai_cost_page_shows_usage_and_generation_outcomes(browser_of, practice, owner):
     owner.execute("INSERT INTO ai_usage_log (workspace_id, operation_type, model, tokens_input, tokens_output, "
                   "tokens_total, cost_usd, success) VALUES (%s, 'generate_questions', 'gpt-4o-mini', 1000, 500, 1500, "
