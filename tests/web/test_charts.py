@@ -116,3 +116,17 @@ def test_two_charts_on_one_page_never_share_an_id():
 def test_charts_leave_the_mathml_of_questions_unprefixed():
     two_series()
     assert str(math("x^2")).startswith("<math") and "ns0:" not in str(math("x^2"))
+
+
+def test_the_time_axis_spans_the_period_with_ticks_on_bucket_starts():
+    weekly = charts.line_chart("Accuracy per week", {"You": [(date(2026, 9, 7), 1.0), (date(2026, 11, 23), 0.5)]},
+                               x_title="Week starting", y_title="Accuracy", interval="week",
+                               span=(date(2026, 9, 2), date(2026, 11, 30)))
+    labels = [t.text for t in ET.fromstring(str(weekly.svg)).iter(SVG + "text")]
+    assert "07 Sep" in labels and "30 Nov" in labels and "02 Sep" not in labels  # Mondays only, to the period's end
+    assert charts._ticks(date(2026, 9, 2), date(2026, 11, 30), 7)[:2] == [date(2026, 9, 7), date(2026, 9, 21)]
+    assert len(charts._ticks(date(2026, 9, 2), date(2026, 11, 30), 1)) <= 8
+    assert charts._ticks(date(2026, 11, 27), date(2026, 11, 29), 1) == [date(2026, 11, 27), date(2026, 11, 28),
+                                                                         date(2026, 11, 29)]
+    single = charts.line_chart("Accuracy per day", {"You": [(MONDAY, 0.5)]}, x_title="Day", y_title="Accuracy")
+    assert single.summary == "accuracy 50% on 2026-01-05." and single.svg is not None

@@ -9,11 +9,12 @@ SVG's accessible name and the figure's caption) and its numbers as table rows (t
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import vl_convert
@@ -130,10 +131,10 @@ def _series_encoding(names: list[str], title: str) -> dict[str, Any]:
 
 def line_chart(title: str, series: dict[str, Sequence[tuple[date, float | None]]], *, x_title: str, y_title: str,
                series_title: str = "Series", as_percent: bool = True, empty: str = "No data in this period yet.",
-               interval: str = "day") -> Chart:
+               interval: str = "day", span: tuple[date, date] | None = None) -> Chart:
     """Values over time, one line per series (at most MAX_SERIES are drawn; the table holds them all). A None
-    value (nothing measured that day or week) leaves a gap, never a zero. Ticks fall on whole `interval`s (day or
-    week), never between two buckets."""
+    value (nothing measured that day or week) leaves a gap, never a zero. The time axis covers `span` (the report's
+    period) or else the days measured; its ticks fall on bucket starts (days, or Mondays for weeks), at most 8."""
     fmt = percent if as_percent else (lambda v: number(v, 1))
     rows = [[name, day.isoformat(), fmt(value)] for name, points in series.items() for day, value in points]
     columns = [series_title, x_title, y_title]
@@ -145,13 +146,17 @@ def line_chart(title: str, series: dict[str, Sequence[tuple[date, float | None]]
     values = [{"series": name, "day": d.isoformat(), "value": v} for name in drawn for d, v in measured[name]]
     summary = _line_summary(measured, drawn, fmt, len(measured) - len(drawn), y_title)
     y_axis: dict[str, Any] = {"title": y_title, "format": ".0%"} if as_percent else {"title": y_title}
+    days = [d for name in drawn for d, _ in measured[name]]
+    first, last = min(days + [span[0]] if span else days), max(days + [span[1]] if span else days)
+    ticks = _ticks(first, last, 7 if interval == "week" else 1)
     spec = {
         "title": title, "width": WIDTH, "height": 240, "data": {"values": values},
         "mark": {"type": "line", "point": {"size": 70, "filled": True}, "strokeWidth": 2},
         "encoding": {
             "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": x_title,
+                  "scale": {"domain": [_datetime(first), _datetime(last)]},
                   "axis": {"format": "%d %b", "labelAngle": 0, "labelOverlap": "greedy",
-                           "tickCount": {"interval": interval, "step": 1}}},
+                           "values": [_datetime(t) for t in ticks]}},
             "y": {"field": "value", "type": "quantitative", "axis": y_axis,
                   "scale": {"domain": [0, 1]} if as_percent else {"zero": True}},
             **_series_encoding(drawn, series_title),
@@ -159,6 +164,18 @@ def line_chart(title: str, series: dict[str, Sequence[tuple[date, float | None]]
         },
     }
     return Chart(title=title, summary=summary, columns=columns, rows=rows, svg=render(spec, f"{title}. {summary}"))
+
+
+def _ticks(first: date, last: date, unit_days: int, most: int = 8) -> list[date]:
+    """At most `most` ticks on bucket starts (Mondays for weeks), evenly spaced whole buckets apart."""
+    start = first + timedelta(days=(-first.weekday()) % 7) if unit_days == 7 else first
+    buckets = (last - start).days // unit_days + 1
+    step = max(1, math.ceil(buckets / most)) * unit_days
+    return [start + timedelta(days=i) for i in range(0, (last - start).days + 1, step)]
+
+
+def _datetime(day: date) -> dict[str, Any]:
+    return {"year": day.year, "month": day.month, "date": day.day, "utc": True}
 
 
 def _line_summary(measured: dict[str, list[tuple[date, float]]], drawn: list[str], fmt, left_out: int,

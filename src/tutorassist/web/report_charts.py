@@ -21,6 +21,7 @@ def accuracy_over_time(report: a.StudentAccuracy, who: str) -> Chart:
     return line_chart(
         f"Accuracy per {report.bucket}", {who: [(p.start, p.accuracy) for p in report.points]},
         x_title=BUCKET_AXIS[report.bucket], y_title="Accuracy", series_title="Student", interval=report.bucket,
+        span=(report.period.start, report.period.end),
         empty="No graded answers in this period yet.")
 
 
@@ -29,6 +30,7 @@ def mastery_progression(report: a.StudentTopics) -> Chart:
     series = {topic_name(t.topic_name): [(p.start, p.accuracy) for p in t.points] for t in report.topics}
     return line_chart(f"Accuracy per topic and {report.bucket}", series, x_title=BUCKET_AXIS[report.bucket],
                       y_title="Accuracy", series_title="Topic", interval=report.bucket,
+                      span=(report.period.start, report.period.end),
                       empty="No graded answers at any topic in this period yet.")
 
 
