@@ -18,6 +18,7 @@ from tests.web.conftest import text_of
 from tutorassist.ai import service as ai_service
 from tutorassist.ai.schemas import GenerationBody
 from tutorassist.api.context import RequestContext
+from tutorassist.config import get_settings
 from tutorassist.jobs.runner import Engines, execute
 from tutorassist.kit.problems import Problem
 from tutorassist.questions.materials.service import MAX_UPLOAD_BYTES
@@ -176,6 +177,30 @@ def test_a_failed_job_says_why_in_words(browser_of, practice, topic, owner):
     assert "failed" in text_of_html(status) and "hx-trigger" not in status
     assert "Failed: the provider refused the request: invalid API key" in text_of(page)
     assert "Run again" in text_of(page) and "Cancel job" not in text_of(page)
+
+
+@pytest.fixture
+def openai_configured(monkeypatch):
+    """A server with an AI key (nothing here calls the provider: estimates use the offline price table)."""
+    monkeypatch.setenv("TUTORASSIST_AI_API_KEY", "test-key")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_with_a_provider_configured_the_form_offers_it_and_refuses_over_budget(browser_of, practice, topic,
+                                                                              openai_configured):
+    assert practice.tutor.http.patch(practice.path(), json={"settings": {"ai_monthly_budget_usd": 0.001}}).status_code == 200
+    tutor = browser_of(practice.tutor)
+    base = f"/w/{practice.workspace_id}/ai"
+    form = tutor.get(base)
+    assert '<label for="provider">Provider' in form.text and '<label for="mode">When' in form.text
+    big = ask(topic, count="20", provider="openai", mode="batch")
+    estimate = text_of(tutor.post(base + "/estimate", big, headers=HTMX))
+    assert "openai" in estimate and "Over budget" in estimate and "of $0.00" in estimate
+    refused = tutor.post(base + "/generate", big)
+    assert refused.status_code == 409 and "monthly AI budget" in text_of(refused)
+    assert '<option value="batch" selected>' in refused.text and 'value="20"' in refused.text
 
 
 def test_ai_pages_are_for_this_workspaces_tutors_only(browser_of, practice, topic):
