@@ -11,7 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from tutorassist.web import charts
+from tutorassist.web import charts, report_charts
 from tutorassist.web.rendering import math
 from tutorassist.web.templating import ENV
 
@@ -130,3 +130,19 @@ def test_the_time_axis_spans_the_period_with_ticks_on_bucket_starts():
                                                                          date(2026, 11, 29)]
     single = charts.line_chart("Accuracy per day", {"You": [(MONDAY, 0.5)]}, x_title="Day", y_title="Accuracy")
     assert single.summary == "accuracy 50% on 2026-01-05." and single.svg is not None
+
+
+def test_labels_from_users_stay_text():
+    hostile = '<script>alert("x")</script> & <img src=x onerror=y>'
+    chart = charts.bar_chart("Accuracy per topic", [(hostile, 0.5), ("Algebra", 0.7)], category_title="Topic",
+                             value_title="Accuracy")
+    svg = str(chart.svg)
+    assert "<script" not in svg and "<img" not in svg and "&lt;script&gt;" in svg
+    root = ET.fromstring(svg)
+    assert any(t.text and t.text.startswith("<script>") for t in root.iter(SVG + "text"))  # shown as written
+    assert chart.rows[0][0] == hostile and "highest Algebra (70%)" in chart.summary
+
+
+def test_two_topics_called_alike_stay_two_series():
+    assert report_charts.unique(["Algebra", "Geometry", "Algebra", "Algebra"]) == [
+        "Algebra", "Geometry", "Algebra (2)", "Algebra (3)"]

@@ -17,6 +17,16 @@ def topic_name(name: str | None) -> str:
     return plain(name) if name else NO_TOPIC
 
 
+def unique(names: list[str]) -> list[str]:
+    """Names as series keys: a repeated one (two topics called alike, or cut alike) gets its number, "Algebra (2)"."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
 def accuracy_over_time(report: a.StudentAccuracy, who: str) -> Chart:
     return line_chart(
         f"Accuracy per {report.bucket}", {who: [(p.start, p.accuracy) for p in report.points]},
@@ -27,7 +37,8 @@ def accuracy_over_time(report: a.StudentAccuracy, who: str) -> Chart:
 
 def mastery_progression(report: a.StudentTopics) -> Chart:
     """Accuracy per topic and bucket: one line (shape, dash) per topic."""
-    series = {topic_name(t.topic_name): [(p.start, p.accuracy) for p in t.points] for t in report.topics}
+    names = unique([topic_name(t.topic_name) for t in report.topics])
+    series = {name: [(p.start, p.accuracy) for p in t.points] for name, t in zip(names, report.topics)}
     return line_chart(f"Accuracy per topic and {report.bucket}", series, x_title=BUCKET_AXIS[report.bucket],
                       y_title="Accuracy", series_title="Topic", interval=report.bucket,
                       span=(report.period.start, report.period.end),
