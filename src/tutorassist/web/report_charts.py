@@ -49,7 +49,8 @@ def mastery_estimates(report: a.StudentTopics) -> Chart:
     """The current mastery estimate per topic (knowledge tracing), with the attempts of the period beside it."""
     named = [t for t in report.topics if t.topic_id is not None]
     return bar_chart(
-        "Mastery estimate per topic", [(topic_name(t.topic_name), t.p_known) for t in named],
+        "Mastery estimate per topic",
+        list(zip(unique([topic_name(t.topic_name) for t in named]), [t.p_known for t in named])),
         category_title="Topic", value_title="Mastery estimate", extra_columns=["Attempts in the period"],
         extra=[[number(sum(p.attempts for p in t.points))] for t in named],
         empty="No mastery estimate yet: it starts with the first graded answer at a topic.")
@@ -57,7 +58,8 @@ def mastery_estimates(report: a.StudentTopics) -> Chart:
 
 def topics_accuracy(report: a.TopicsReport) -> Chart:
     return bar_chart(
-        "Accuracy per topic", [(topic_name(t.topic_name), t.accuracy) for t in report.topics],
+        "Accuracy per topic",
+        list(zip(unique([topic_name(t.topic_name) for t in report.topics]), [t.accuracy for t in report.topics])),
         category_title="Topic", value_title="Accuracy", extra_columns=["Graded answers (n)", "Students"],
         extra=[[number(t.graded), number(t.students)] for t in report.topics],
         empty="No graded answers in this period yet.")
