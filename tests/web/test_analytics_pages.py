@@ -54,6 +54,7 @@ def test_the_tutor_sees_the_workspace_at_a_glance(browser_of, practice, owner):
     assert len(charts_of(page)) == 1
     assert "Accuracy per topic" in text and "Fractions" in text and "75%" in text
     assert 'id="from"' in page.text and 'id="to"' in page.text
+    assert f'href="/w/{practice.workspace_id}/analytics/students/{practice.student_profile_id}">Student</a>' in page.text
     start, end = (re.search(rf'id="{name}" name="{name}" type="date" value="([0-9-]+)"', page.text).group(1)
                   for name in ("from", "to"))
     assert (date.fromisoformat(end) - date.fromisoformat(start)).days == 89  # the API's default period, filled in

@@ -15,6 +15,7 @@ from tutorassist.analytics import ai_usage, distribution, items, students, works
 from tutorassist.analytics import quality_schemas as q
 from tutorassist.analytics.params import From, To
 from tutorassist.analytics.schemas import Bucket
+from tutorassist.identity import service as identity
 from tutorassist.kit.pagination import MAX_LIMIT
 from tutorassist.kit.problems import Problem
 from tutorassist.web import report_charts as rc
@@ -72,7 +73,9 @@ def overview(workspace_id: UUID, request: Request, page: Staff) -> Response:
             raise
         return refused(request, "analytics/overview.html", form, problem, **context)
     form.values.update({"from": topics.period.start.isoformat(), "to": topics.period.end.isoformat()})
+    roster = identity.list_students(page.ctx, page.workspace_id, False)
     return render(request, "analytics/overview.html", form=form, overview=glance, topics=topics, tutors=tutors,
+                  students=roster,
                   needs_help=help_list, topics_chart=rc.topics_accuracy(topics), reasons=rc.REASONS,
                   topic_name=rc.topic_name, **context)
 
