@@ -84,6 +84,16 @@ class DraftOut(BaseModel):
     created_at: datetime
 
 
+class DraftChecks(BaseModel):
+    """What the pipeline checked before storing a draft (its generation_metadata), for a reviewer to read."""
+
+    validation_passed: bool | None = Field(description="The draft passed the pipeline's validation")
+    latex_valid: bool | None = Field(description="The prompt and solution LaTeX parsed and rendered")
+    answer_parseable: bool | None = Field(description="The answer specification parsed for its answer type")
+    difficulty_appropriate: bool | None = Field(description="The difficulty is the one asked for")
+    similar_questions: int = Field(description="Workspace questions recorded as similar to it (similarity >= 0.5)")
+
+
 class ApproveBody(Strict):
     ids: list[UUID] = Field(min_length=1, max_length=200, json_schema_extra={"uniqueItems": True},
                             description="AI-generated drafts of the workspace to make active")

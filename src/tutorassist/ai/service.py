@@ -14,7 +14,7 @@ from tutorassist.ai import store
 from tutorassist.ai.generation import GenerationRequest, estimate, topic_context
 from tutorassist.ai.jobs import GENERATE_QUESTIONS, GENERATE_QUESTIONS_BATCH
 from tutorassist.ai.providers import OFFLINE, OPENAI
-from tutorassist.ai.schemas import ApproveOut, BatchOut, DraftOut, EstimateOut, GenerationBody, GenerationOut
+from tutorassist.ai.schemas import ApproveOut, BatchOut, DraftChecks, DraftOut, EstimateOut, GenerationBody, GenerationOut
 from tutorassist.api.context import STAFF, RequestContext, Tx
 from tutorassist.config import get_settings
 from tutorassist.kit.pagination import Page, decode_time_cursor, page_of
@@ -109,6 +109,26 @@ def drafts_in(tx: Tx, batch_id: UUID | None, limit: int, cursor: str | None) -> 
     return Page[DraftOut](items=[DraftOut(**{**r, "quality_score": None if r["quality_score"] is None
                                              else float(r["quality_score"])}) for r in page],
                           next_cursor=next_cursor)
+
+
+_CHECKS = """
+SELECT id, (m->>'validation_passed')::boolean AS validation_passed,
+       (m->'quality_checks'->>'latex_valid')::boolean AS latex_valid,
+       (m->'quality_checks'->>'answer_parseable')::boolean AS answer_parseable,
+       (m->'quality_checks'->>'difficulty_appropriate')::boolean AS difficulty_appropriate,
+       CASE WHEN jsonb_typeof(m->'source_context'->'similar_questions') = 'array'
+            THEN jsonb_array_length(m->'source_context'->'similar_questions') ELSE 0 END AS similar_questions
+FROM (SELECT id, coalesce(generation_metadata, '{}') AS m FROM questions
+      WHERE workspace_id = :w AND origin = 'ai_generated' AND id = ANY(:ids)) q
+"""
+
+
+def draft_checks(ctx: RequestContext, ws: UUID, ids: list[UUID]) -> dict[UUID, DraftChecks]:
+    """The pipeline's checks of these AI-generated questions (others are left out), for the drafts' review page."""
+    with ctx.tx(ws) as tx:
+        tx.require(*STAFF)
+        return {r["id"]: DraftChecks(**{k: v for k, v in r.items() if k != "id"})
+                for r in tx.all(_CHECKS, w=ws, ids=list(ids))}
 
 
 def approve_drafts(ctx: RequestContext, ws: UUID, ids: list[UUID]) -> ApproveOut:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query
 
 from tutorassist.analytics import schemas, students, workspace
 from tutorassist.analytics.params import From, To
-from tutorassist.api.context import Context, Tx
-from tutorassist.kit.problems import Problem
+from tutorassist.api.context import Context
 
 router = APIRouter(tags=["analytics"])
 
@@ -20,14 +19,6 @@ _ME = "/workspaces/{workspace_id}/me/analytics"
 
 
 BucketQ = Annotated[schemas.Bucket, Query(description="day or week (weeks start on Monday)")]
-
-
-def _own_student(tx: Tx) -> UUID:
-    """The student a student or guardian acts for."""
-    tx.require("student", "guardian")
-    if tx.student_profile_id is None:
-        raise Problem(404, "Not found", "no student profile for you in this workspace")
-    return tx.student_profile_id
 
 
 @router.get(_STAFF + "/students/{student_id}/accuracy", response_model=schemas.StudentAccuracy)
@@ -100,32 +91,32 @@ def overview(workspace_id: UUID, ctx: Context):
 def my_accuracy(workspace_id: UUID, ctx: Context, bucket: BucketQ = "day", start: From = None, end: To = None):
     """Your accuracy per day or week (a student; a guardian: their student's)."""
     with ctx.tx(workspace_id) as tx:
-        return students.accuracy(tx, _own_student(tx), bucket, start, end)
+        return students.accuracy(tx, students.own_student(tx), bucket, start, end)
 
 
 @router.get(_ME + "/topics", response_model=schemas.StudentTopics)
 def my_topics(workspace_id: UUID, ctx: Context, bucket: BucketQ = "week", start: From = None, end: To = None):
     """Your progress per topic (a student; a guardian: their student's)."""
     with ctx.tx(workspace_id) as tx:
-        return students.topics(tx, _own_student(tx), bucket, start, end)
+        return students.topics(tx, students.own_student(tx), bucket, start, end)
 
 
 @router.get(_ME + "/velocity", response_model=schemas.StudentVelocity)
 def my_velocity(workspace_id: UUID, ctx: Context, bucket: BucketQ = "week", start: From = None, end: To = None):
     """Your new questions, attempts and time on task (a student; a guardian: their student's)."""
     with ctx.tx(workspace_id) as tx:
-        return students.velocity(tx, _own_student(tx), bucket, start, end)
+        return students.velocity(tx, students.own_student(tx), bucket, start, end)
 
 
 @router.get(_ME + "/needs-help", response_model=schemas.StudentNeedsHelp)
 def my_needs_help(workspace_id: UUID, ctx: Context):
     """What to work on: falling accuracy, overdue reviews, repeated mistakes (a student; a guardian: their student's)."""
     with ctx.tx(workspace_id) as tx:
-        return students.needs_help(tx, _own_student(tx))
+        return students.needs_help(tx, students.own_student(tx))
 
 
 @router.get(_ME + "/cohort", response_model=schemas.CohortComparison)
 def my_cohort(workspace_id: UUID, ctx: Context, start: From = None, end: To = None):
     """How you compare with your cohort: percentile and the cohort's mean accuracy (a student; a guardian: their student's)."""
     with ctx.tx(workspace_id) as tx:
-        return students.cohort(tx, _own_student(tx), start, end)
+        return students.cohort(tx, students.own_student(tx), start, end)

@@ -13,6 +13,7 @@ from tutorassist.analytics.models import NO_TOPIC
 from tutorassist.analytics.ranges import period
 from tutorassist.api.context import Tx
 from tutorassist.identity.service import visible_student
+from tutorassist.kit.problems import Problem
 
 # Needs help: the last 7 days against the 28 before, each with at least MIN_GRADED graded attempts, and a drop of at
 # least ACCURACY_DROP; review cards due over a day ago; an answer note in RECENT_WRONG wrong attempts at least twice.
@@ -30,6 +31,14 @@ def live(tx: Tx) -> Freshness:
 def student_user(tx: Tx, student_id: UUID) -> UUID | None:
     """The student's user (NULL before they sign up: then they have no attempts); 404 when not visible."""
     return visible_student(tx, student_id)["user_id"]
+
+
+def own_student(tx: Tx) -> UUID:
+    """The student a student (themself) or a guardian (their student) reads the /me reports of."""
+    tx.require("student", "guardian")
+    if tx.student_profile_id is None:
+        raise Problem(404, "Not found", "no student profile for you in this workspace")
+    return tx.student_profile_id
 
 
 def ratio(part, whole) -> float | None:
