@@ -1,6 +1,8 @@
 """Pages served on a loopback port (as `tutorassist serve` serves them), driven by a cookie-keeping HTTP client.
 
-`site` is the server's URL; `people` (tests/api/conftest.py) signs users up through the API; `browser_of(person)` is
+One database and one server per test module: every test makes its own people and workspaces, and row-level security
+keeps them apart, so tests cannot see each other's data (starting a server and a database per test was a third of
+these tests' time). `api_url` is the server's URL; `people` (tests/api/conftest.py) signs users up through the API; `browser_of(person)` is
 an httpx client signed in through the sign-in form, which keeps its cookies and sends the CSRF value with forms.
 """
 
@@ -13,9 +15,18 @@ import pytest
 
 from tests.api.conftest import Practice, people  # noqa: F401  (fixtures)
 from tests.api.served import serve
+from tests.conftest import create_database, drop_database
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def db_url(pg_server: str, template_db: str):
+    """A database migrated to head, shared by the tests of one module (owner URL)."""
+    url = create_database(pg_server, template_db)
+    yield url
+    drop_database(pg_server, url)
+
+
+@pytest.fixture(scope="module")
 def api_url(db_url):
     with serve(db_url) as url:
         yield url
