@@ -8,6 +8,7 @@ for nested fields (`answer_spec.value`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -53,6 +54,14 @@ async def form_input(request: Request) -> Form:
 
 
 FormInput = Annotated[Form, Depends(form_input)]
+
+
+def whole_number(value: Any) -> Any:
+    """A number input's text as an int: the schemas refuse numbers sent as text (JSON bodies send numbers, forms send
+    text). Anything else comes back unchanged, so the schema names the field."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
+        return int(value)
+    return value
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ does. Source materials have their own module (ai_materials.py), mounted under th
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,7 +20,7 @@ from tutorassist.kit.problems import Problem
 from tutorassist.questions.materials import service as materials
 from tutorassist.questions.topics import service as topics
 from tutorassist.web.context import Page, Staff
-from tutorassist.web.forms import Form, FormInput, parse, refuse
+from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
 from tutorassist.web.pages import ai_materials
 from tutorassist.web.routing import is_htmx, page_router
 from tutorassist.web.templating import fragment, render
@@ -75,12 +74,6 @@ def generation_body(form: Form) -> schemas.GenerationBody | None:
 NUMBER_FIELDS = ("count", "material_page")
 WHOLE_NUMBER = "must be a whole number"
 
-
-def whole_number(value: Any) -> Any:
-    """A number input's text as the integer the schema takes (JSON bodies send numbers; forms send text)."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,9}\s*", value):
-        return int(value)
-    return value
 
 
 def generation_page(request: Request, page: Page, form: Form, status: int = 200, **context: Any) -> Response:

@@ -17,11 +17,10 @@ from tutorassist.kit.problems import Problem
 from tutorassist.questions import search
 from tutorassist.questions.topics import service as topics
 from tutorassist.web.context import Page, Staff
-from tutorassist.web.forms import Form, FormInput, parse, refuse
+from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
 from tutorassist.web.pages import tutor_lookups
 from tutorassist.web.pages.tutor_inputs import (
     QueryText,
-    as_int,
     blank_to_none,
     choice_filter,
     day_of,
@@ -118,7 +117,7 @@ def _create_body(page: Page, form: Form) -> schemas.AssignmentCreate | None:
         values["rule"] = {}  # first, so the rule's own fields fill it and a blank rule names its missing fields
         for key, value in form.values.items():
             if key.startswith("rule.") and key != "rule.tags":
-                values[key] = as_int(value)
+                values[key] = whole_number(value)
         tags = [t.strip() for t in str(form.value("rule.tags")).split(",") if t.strip()]
         if tags:
             values["rule.tags"] = tags

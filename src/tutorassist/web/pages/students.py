@@ -15,7 +15,7 @@ from tutorassist.kit.problems import Problem
 from tutorassist.learning import attempts, practice
 from tutorassist.questions.programs import service as programs
 from tutorassist.web.context import Page, Staff
-from tutorassist.web.forms import Form, FormInput, parse, refuse
+from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
 
@@ -26,12 +26,6 @@ RECENT_ASSIGNMENTS = 20
 # Profile fields a blank input clears (the form shows every one; leaving it empty means "none").
 _CLEARABLE = ("email", "parent_email", "academic_year", "cohort_name", "study_program_id", "grade_level_id", "notes")
 
-
-def whole_number(value: Any) -> Any:
-    """A typed whole number as an int for the schema; anything else unchanged, so the schema names the field."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) < 12:
-        return int(value)
-    return value
 
 
 def invite_link(request: Request, token: str) -> str:

@@ -5,7 +5,6 @@ A filter that is not blank and not valid is refused with 422 naming it, as the A
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time
 from typing import Annotated, Any, get_args
 from uuid import UUID
@@ -67,13 +66,6 @@ def field_of(error_field: str) -> str:
         parts.pop()
     return ".".join(p for p in parts if not p.isdigit()) or "form"
 
-
-def as_int(value: Any) -> Any:
-    """A whole number typed in a form as an int (strict schemas take no strings for numbers); anything else as it is,
-    so the schema names the field."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
-        return int(value)
-    return value
 
 
 QueryText = Annotated[str | None, Query(max_length=500)]
