@@ -25,6 +25,7 @@ from tests.browser.helpers import ARTIFACTS, CHROMIUM_ARGS, chromium_path, saved
 from tests.conftest import create_database, drop_database
 
 SERVER_START_SECONDS = 90  # the first start imports sympy and starts the answer-checker process
+server_start_seconds: list[float] = []  # measured, for the run's summary
 
 
 def _tail(log_path: Path, lines: int = 40) -> str:
@@ -54,8 +55,10 @@ def site(request, pg_server: str, template_db: str) -> Iterator[str]:
         stdout=log_file, stderr=subprocess.STDOUT, env=env,
     )
     url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     try:
         _wait_until_healthy(process, url, log_path)
+        server_start_seconds.append(time.monotonic() - started)
         yield url
     finally:
         process.terminate()
@@ -135,5 +138,7 @@ def people(site):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    if server_start_seconds:
+        terminalreporter.write_line(f"browser tests: `tutorassist serve` was healthy after {server_start_seconds[0]:.1f} s")
     if saved_screenshots:
         terminalreporter.write_line(f"browser tests: {len(saved_screenshots)} screenshots in {ARTIFACTS / 'screenshots'}")
