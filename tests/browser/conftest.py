@@ -1,7 +1,7 @@
 """Browser tests: `tutorassist serve` started as the product runs (a subprocess of the venv's own script) on a private
 copy of the test template database, driven by Debian's headless Chromium through Playwright.
 
-One server and one browser per test process (per xdist worker): starting them costs seconds, a page load costs
+One server per test process (per xdist worker) and one browser per test module: starting them costs seconds, a page load costs
 milliseconds. Each test gets fresh browser contexts (their own cookies), and its own people signed up through the API,
 so tests never see each other's sessions. Screenshots of the pages checked go to test-artifacts/screenshots/ (or
 $TUTORASSIST_ARTIFACTS/screenshots/); the run's summary says where.
@@ -89,9 +89,14 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log_path: Path) -> 
     pytest.fail(f"`tutorassist serve` was not healthy within {SERVER_START_SECONDS} s:\n{_tail(log_path)}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Headless Chromium (Debian's; Playwright cannot download its own here). Missing is a failure, never a skip."""
+    """Headless Chromium (Debian's; Playwright cannot download its own here). Missing is a failure, never a skip.
+
+    One per test module, not per session: while Playwright's sync API is open it leaves its asyncio loop marked as
+    running in the thread, and a later test of the same worker calling asyncio.run() then fails (seen with
+    tests/learning/test_cas_pool.py). Launching costs about a second.
+    """
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
