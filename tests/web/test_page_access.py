@@ -60,17 +60,28 @@ def _required_query(dependant) -> list[str]:
     return names
 
 
+def _walk(routes, prefix: str = "", inherited: frozenset = frozenset()):
+    """(path, route, dependencies of the includes above it) of every APIRoute, through included routers (FastAPI
+    keeps an included router as one lazy entry, so an area that includes a sub-module's router hides its pages)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = route.include_context
+            calls = inherited | {d.dependency for d in context.dependencies}
+            yield from _walk(included.routes, prefix + context.prefix, calls)
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path, route, inherited
+
+
 def page_routes(method: str) -> list[PageRoute]:
     routes = []
     for area in AREAS:
-        for route in area.router.routes:
-            if not isinstance(route, APIRoute) or method not in route.methods:
+        for path, route, inherited in _walk(area.router.routes):
+            if method not in route.methods or path.startswith(SKIPPED_PREFIXES):
                 continue
-            if route.path.startswith(SKIPPED_PREFIXES):
-                continue
-            calls = _dependency_calls(route.dependant)
+            calls = _dependency_calls(route.dependant) | inherited
             audience = next((name for fn, name in AUDIENCES if fn in calls), "public")
-            routes.append(PageRoute(route.path, method, audience, _required_query(route.dependant)))
+            routes.append(PageRoute(path, method, audience, _required_query(route.dependant)))
     return routes
 
 
