@@ -1,8 +1,8 @@
 """Browser tests: `tutorassist serve` started as the product runs (a subprocess of the venv's own script) on a private
 copy of the test template database, driven by Debian's headless Chromium through Playwright.
 
-One server per test process (per xdist worker) and one browser per test module: starting them costs seconds, a page load costs
-milliseconds. Each test gets fresh browser contexts (their own cookies), and its own people signed up through the API,
+One server per test process (per xdist worker) and one browser per test module: starting them costs seconds, a page
+load milliseconds. Each test gets fresh browser contexts (their own cookies), and its own people signed up through the API,
 so tests never see each other's sessions. Screenshots of the pages checked go to test-artifacts/screenshots/ (or
 $TUTORASSIST_ARTIFACTS/screenshots/); the run's summary says where.
 """

@@ -83,7 +83,7 @@ def _focus_is_visible(locator) -> bool:
 def test_main_pages_fit_a_phone_and_the_navigation_takes_the_keyboard(new_context, workspace, who):
     tutor, student, ws = workspace
     person, audiences = (tutor, {"staff", "member"}) if who == "tutor" else (student, {"learner", "member"})
-    assert f"/w/{{workspace_id}}" in main_pages(audiences)
+    assert "/w/{workspace_id}" in main_pages(audiences)
     problems, page = _overflowing_pages(new_context(viewport=PHONE), person, ws, audiences, who)
     assert not problems, "pages wider than a phone:\n" + "\n".join(problems)
 
