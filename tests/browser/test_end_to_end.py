@@ -82,6 +82,8 @@ def select_containing(select, text: str) -> None:
 def write_question(page, workspace_id: str, marker: str, topic: str) -> str:
     spec = QUESTIONS[marker]
     page.goto(f"/w/{workspace_id}/questions")
+    if marker == "Beta":
+        check_page(page, "question-bank")
     page.get_by_role("link", name="New question").click()
     page.wait_for_url(f"**/w/{workspace_id}/questions/new")
     labelled(page, "Prompt").fill(spec["prompt"])
@@ -152,6 +154,7 @@ def test_tutor_and_student_through_the_pages(new_context, people, site):
     # An assignment of the three for the student.
     tutor_page.goto(f"{base}/assignments")
     tutor_page.get_by_role("link", name="New assignment").click()
+    tutor_page.wait_for_url(f"**{base}/assignments/new")
     labelled(tutor_page, "Title").fill("Week 1")
     for marker in QUESTIONS:
         tutor_page.get_by_role("checkbox", name=re.compile(marker)).check()
@@ -160,6 +163,7 @@ def test_tutor_and_student_through_the_pages(new_context, people, site):
     tutor_page.get_by_role("button", name="Create assignment").click()
     tutor_page.wait_for_url(lambda url: not url.endswith("/assignments/new"))
     expect(tutor_page.locator("main")).to_contain_text("Week 1")
+    check_page(tutor_page, "assignment")
 
     tutor_page.goto(base)
     grid_before = tutor_page.locator("#mastery-grid").inner_text()

@@ -1,6 +1,7 @@
 """On a phone-sized screen (375 × 800): every main page of a tutor and of a student fits the width (no sideways
-scrolling of the document), the main navigation is reachable from the keyboard with a visible focus, and signing in
-works with the keyboard alone.
+scrolling of the document) and passes axe-core (no serious or critical violations: this sweep is what reaches every
+main page, the end-to-end flow only those it passes through), the main navigation is reachable from the keyboard with
+a visible focus, and signing in works with the keyboard alone.
 
 The main pages are the mounted GET pages whose only path parameter is the workspace (found from the routers, so new
 areas are covered when they arrive); each is saved as a screenshot (phone-*.png).
@@ -13,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import screenshot, sign_in
+from tests.browser.helpers import blocking_violations, screenshot, sign_in
 from tests.web.test_page_access import page_routes
 
 PHONE = {"width": 375, "height": 800}
@@ -48,7 +49,7 @@ def workspace(people):
     return tutor, student, ws
 
 
-def _overflowing_pages(context, person, ws: str, audiences: set[str], label: str) -> tuple[list[str], object]:
+def _phone_page_problems(context, person, ws: str, audiences: set[str], label: str) -> tuple[list[str], object]:
     page = sign_in(context, person)
     problems = []
     for route in main_pages(audiences):
@@ -62,6 +63,7 @@ def _overflowing_pages(context, person, ws: str, audiences: set[str], label: str
         screenshot(page, f"phone-{label}-{re.sub(r'[^a-z0-9]+', '-', route.split('}', 1)[1]).strip('-') or 'home'}")
         if scroll_width > inner_width + 1:
             problems.append(f"{url}: {scroll_width}px wide in a {inner_width}px window")
+        problems += [f"{url}: {violation}" for violation in blocking_violations(page)]
     return problems, page
 
 
@@ -84,8 +86,8 @@ def test_main_pages_fit_a_phone_and_the_navigation_takes_the_keyboard(new_contex
     tutor, student, ws = workspace
     person, audiences = (tutor, {"staff", "member"}) if who == "tutor" else (student, {"learner", "member"})
     assert "/w/{workspace_id}" in main_pages(audiences)
-    problems, page = _overflowing_pages(new_context(viewport=PHONE), person, ws, audiences, who)
-    assert not problems, "pages wider than a phone:\n" + "\n".join(problems)
+    problems, page = _phone_page_problems(new_context(viewport=PHONE), person, ws, audiences, who)
+    assert not problems, "pages wider than a phone or failing axe-core:\n" + "\n".join(problems)
 
     page.goto(f"/w/{ws}")
     first_link = page.get_by_role("navigation", name="Main").get_by_role("link").first
