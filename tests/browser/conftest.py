@@ -97,11 +97,13 @@ def chromium():
     running in the thread, and a later test of the same worker calling asyncio.run() then fails (seen with
     tests/learning/test_cas_pool.py). Launching costs about a second.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     path = chromium_path()
     if not (path.is_file() and os.access(path, os.X_OK)):
         pytest.fail(f"Chromium is missing at {path}: run `make browser` (or set TUTORASSIST_CHROMIUM)", pytrace=False)
+    # Two test processes, their servers and browsers share two cores in CI: wait longer than Playwright's 5 s.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS)
         try:
