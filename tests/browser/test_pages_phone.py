@@ -55,8 +55,9 @@ def _phone_page_problems(context, person, ws: str, audiences: set[str], label: s
     for route in main_pages(audiences):
         url = route.replace("{workspace_id}", ws)
         probe = context.request.get(url, max_redirects=0)
-        if probe.status != 200 or "text/html" not in probe.headers.get("content-type", ""):
-            continue  # a download or a redirect, not a page (their statuses are test_page_access's business)
+        if probe.status != 200 or "text/html" not in probe.headers.get("content-type", "") \
+                or "<html" not in probe.text()[:300].lower():
+            continue  # a download, a redirect or an htmx fragment, not a page (statuses are test_page_access's)
         page.goto(url)
         scroll_width, inner_width = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]")
