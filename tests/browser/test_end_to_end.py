@@ -229,6 +229,7 @@ def test_tutor_and_student_through_the_pages(new_context, people, site):
         answered.add(marker)
         if len(answered) < len(QUESTIONS):
             student_page.get_by_role("link", name="Next question").click()
+            student_page.wait_for_url(lambda url, done=question_ids[marker]: done not in url)
     expect(student_page.get_by_role("link", name="Back to today")).to_be_visible()
 
     # The tutor's home has changed: mastery in the grid, one open flag.
