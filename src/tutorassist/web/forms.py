@@ -9,6 +9,7 @@ for nested fields (`answer_spec.value`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from tutorassist.kit.problems import Problem
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 @dataclass
@@ -95,3 +97,19 @@ def refuse(form: Form, problem: Problem) -> Form:
     if not errors:
         form.message = problem.detail or problem.title
     return form
+
+
+def submit(form: Form, model: type[M], action: Callable[[M], R], *, refusal: Callable[[Form, Problem], Form] | None = None,
+           **extra: Any) -> tuple[R | None, int]:
+    """A form given to a service: parsed into `model` (with `extra` fields), then `action(body)`.
+
+    Returns (the service's result, 200), or (None, the status to answer with) with the form refused: 422 when the form
+    itself is invalid, else the refusal's own status (its fields marked by `refusal`, `refuse` by default)."""
+    body = parse(model, form, **extra)
+    if body is None:
+        return None, 422
+    try:
+        return action(body), 200
+    except Problem as problem:
+        (refusal or refuse)(form, problem)
+        return None, problem.status

@@ -10,7 +10,7 @@ from tutorassist.api.cookies import clear_session_cookies, set_session_cookies
 from tutorassist.identity import schemas, service
 from tutorassist.kit.problems import Problem
 from tutorassist.web.context import Page, SignedIn, csrf_for
-from tutorassist.web.forms import Form, FormInput, parse, refuse
+from tutorassist.web.forms import Form, FormInput, submit
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
 
@@ -59,18 +59,13 @@ def sign_in_form(request: Request, next: str | None = None) -> Response:
 @router.post("/signin")
 def sign_in(request: Request, form: FormInput) -> Response:
     target = local_path(form.values.pop("next", None))
-    body = parse(schemas.SignIn, form, client="browser")
-    if body is not None:
-        try:
-            session = service.sign_in(request_context(request), body)
-        except Problem as problem:
-            refuse(form, problem)
-        else:
-            response = RedirectResponse(target, status_code=303)
-            set_session_cookies(request, response, session)
-            return response
+    session, status = submit(form, schemas.SignIn, lambda body: service.sign_in(request_context(request), body),
+                             client="browser")
+    if session is not None:
+        response = RedirectResponse(target, status_code=303)
+        set_session_cookies(request, response, session)
+        return response
     form.values.pop("password", None)  # never echoed back
-    status = 429 if form.message and "too many" in form.message else 422 if form.errors else 401
     return render(request, "auth/signin.html", status, page=None, form=form, next=target, title="Sign in",
                   csrf_page=anonymous(request))
 
@@ -95,12 +90,7 @@ def workspaces(request: Request, page: SignedIn) -> Response:
 
 @router.post("/w")
 def create_workspace(request: Request, page: SignedIn, form: FormInput) -> Response:
-    body = parse(schemas.WorkspaceCreate, form)
-    if body is not None:
-        try:
-            created = service.create_workspace(page.ctx, body)
-        except Problem as problem:
-            refuse(form, problem)
-        else:
-            return RedirectResponse(f"/w/{created.id}", status_code=303)
-    return render(request, "auth/workspaces.html", 422, form=form, title="Workspaces")
+    created, status = submit(form, schemas.WorkspaceCreate, lambda body: service.create_workspace(page.ctx, body))
+    if created is not None:
+        return RedirectResponse(f"/w/{created.id}", status_code=303)
+    return render(request, "auth/workspaces.html", status, form=form, title="Workspaces")

@@ -15,7 +15,7 @@ from tutorassist.kit.problems import Problem
 from tutorassist.learning import attempts, practice
 from tutorassist.questions.programs import service as programs
 from tutorassist.web.context import Page, Staff
-from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
+from tutorassist.web.forms import Form, FormInput, parse, refuse, submit, whole_number
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
 
@@ -68,16 +68,10 @@ def students(workspace_id: UUID, request: Request, page: Staff, archived: bool =
 @router.post("/w/{workspace_id}/students")
 def add_student(workspace_id: UUID, request: Request, page: Staff, form: FormInput) -> Response:
     typed_year = {"academic_year": whole_number(form.value("academic_year"))} if form.value("academic_year") else {}
-    body = parse(schemas.StudentCreate, form, **typed_year)
-    status = 422
-    if body is not None:
-        try:
-            created = service.create_student(page.ctx, workspace_id, body)
-        except Problem as problem:
-            refuse(form, problem)
-            status = problem.status
-        else:
-            return RedirectResponse(f"/w/{workspace_id}/students?added={created.id}", status_code=303)
+    created, status = submit(form, schemas.StudentCreate, lambda body: service.create_student(page.ctx, workspace_id, body),
+                             **typed_year)
+    if created is not None:
+        return RedirectResponse(f"/w/{workspace_id}/students?added={created.id}", status_code=303)
     return _students_page(request, page, form, False, status)
 
 
@@ -121,16 +115,10 @@ def edit_student(workspace_id: UUID, student_id: UUID, request: Request, page: S
     cleared = {name: None for name in ("name", *_CLEARABLE) if form.value(name, "") == ""}
     if "academic_year" not in cleared:
         cleared["academic_year"] = whole_number(form.value("academic_year"))
-    body = parse(schemas.StudentUpdate, form, **cleared)
-    status = 422
-    if body is not None:
-        try:
-            service.update_student(page.ctx, workspace_id, student_id, body)
-        except Problem as problem:
-            refuse(form, problem)
-            status = problem.status
-        else:
-            return RedirectResponse(f"/w/{workspace_id}/students/{student_id}", status_code=303)
+    updated, status = submit(form, schemas.StudentUpdate,
+                             lambda body: service.update_student(page.ctx, workspace_id, student_id, body), **cleared)
+    if updated is not None:
+        return RedirectResponse(f"/w/{workspace_id}/students/{student_id}", status_code=303)
     return student_page(request, page, student_id, form=form, status=status)
 
 
@@ -174,16 +162,10 @@ def team(workspace_id: UUID, request: Request, page: Staff) -> Response:
 
 @router.post("/w/{workspace_id}/team/invite")
 def invite_tutor(workspace_id: UUID, request: Request, page: Staff, form: FormInput) -> Response:
-    body = parse(schemas.TutorInviteCreate, form)
-    status = 422
-    if body is not None:
-        try:
-            issued = service.issue_tutor_invite(page.ctx, workspace_id, body)
-        except Problem as problem:
-            refuse(form, problem)
-            status = problem.status
-        else:
-            return team_page(request, page, link=invite_link(request, issued.token))
+    issued, status = submit(form, schemas.TutorInviteCreate,
+                            lambda body: service.issue_tutor_invite(page.ctx, workspace_id, body))
+    if issued is not None:
+        return team_page(request, page, link=invite_link(request, issued.token))
     return team_page(request, page, form=form, status=status)
 
 

@@ -13,7 +13,7 @@ from tutorassist.kit.problems import Problem
 from tutorassist.questions.topics import schemas
 from tutorassist.questions.topics import service as topics
 from tutorassist.web.context import Page, Staff
-from tutorassist.web.forms import Form, FormInput, parse, refuse
+from tutorassist.web.forms import Form, FormInput, parse, refuse, submit
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
 
@@ -63,16 +63,10 @@ def topic_tree(workspace_id: UUID, request: Request, page: Staff, archived: bool
 
 @router.post("/w/{workspace_id}/topics")
 def create_topic(workspace_id: UUID, request: Request, page: Staff, form: FormInput) -> Response:
-    body = parse(schemas.TopicCreate, form)
-    status = 422
-    if body is not None:
-        try:
-            topics.create_topic(page.ctx, workspace_id, body)
-        except Problem as problem:
-            refuse_beside(form, problem)
-            status = problem.status
-        else:
-            return RedirectResponse(f"/w/{workspace_id}/topics", status_code=303)
+    created, status = submit(form, schemas.TopicCreate, lambda body: topics.create_topic(page.ctx, workspace_id, body),
+                             refusal=refuse_beside)
+    if created is not None:
+        return RedirectResponse(f"/w/{workspace_id}/topics", status_code=303)
     return tree_page(request, page, form, False, status)
 
 
