@@ -23,5 +23,7 @@ def test_demo_builds_once_and_signs_in(db_url, client):
     token = signin.json()["token"]
     workspaces = client.get("/workspaces", headers={"Authorization": f"Bearer {token}"}).json()
     assert [w["role"] for w in workspaces] == ["owner"]
-    preview = client.get(first.pending_invite)
+    preview = client.get(f"/invites/{first.pending_invite}")
+    page = client.get(f"/invite/{first.pending_invite}", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == f"/signup?invite={first.pending_invite}"
     assert preview.json()["state"] == "open" and preview.json()["student_name"] == "Cleo Martin"

@@ -120,11 +120,12 @@ def demo() -> None:
         console.print(f"[green]demo workspace created[/green]: {report.questions} questions, {report.attempts} attempts")
     else:
         console.print("the demo workspace already exists")
-    console.print("sign in (POST /auth/signin, or /docs) with:")
+    console.print("sign in on the pages (/signin) or through the API (POST /auth/signin, or /docs) with:")
     for email, password in report.accounts:
         console.print(f"  {email}  /  {password}")
     if report.pending_invite:
-        console.print(f"Cleo has been invited but has not signed up: her link is {report.pending_invite}")
+        console.print(f"Cleo has been invited but has not signed up: her invite link is /invite/{report.pending_invite} "
+                      f"(the API's: /invites/{report.pending_invite})")
 
 
 @app.command()

@@ -33,7 +33,7 @@ class DemoReport:
     created: bool
     workspace_id: UUID | None = None
     accounts: list[tuple[str, str]] = field(default_factory=list)
-    pending_invite: str | None = None
+    pending_invite: str | None = None  # the invite token of the student who has not signed up
     questions: int = 0
     attempts: int = 0
 
@@ -75,7 +75,7 @@ def _build(engine) -> DemoReport:
                 email=email, password=PASSWORD, display_name=name, invite_token=invite.token))
             student_users[profile.id] = session.user_id
         else:
-            report.pending_invite = invite.accept_path
+            report.pending_invite = invite.token
 
     topic_ids: dict[tuple[str, ...], UUID] = {}
     for path in TOPICS:
