@@ -75,3 +75,15 @@ def test_static_files_are_served_with_the_app(visitor):
     v = visitor()
     assert v.get("/static/htmx.min.js").status_code == 200
     assert "math" in v.get("/static/css/site.css").text
+
+
+def test_a_mistyped_page_address_is_an_html_page_and_the_api_keeps_problem_json(browser_of, practice):
+    v = browser_of(practice.tutor)
+    for path in (f"/w/{practice.workspace_id}/no-such-page", "/account/nothing", "/w/x/y/z"):
+        response = v.get(path)
+        assert response.status_code == 404, path
+        assert "text/html" in response.headers["content-type"] and "no such page" in text_of(response)
+    wrong_method = v.http.put("/signin")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["content-type"]
+    api = v.get(f"/workspaces/{practice.workspace_id}/no-such-resource")
+    assert api.status_code == 404 and api.headers["content-type"].startswith("application/problem+json")
