@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -39,7 +39,9 @@ def pg_server() -> str:
     url = embedded.start(data_dir, keep_running=False)
     yield _database_url(url, "postgres")
     embedded.stop(data_dir)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    # Deleting the data directory (gigabytes of copied databases and WAL) takes 5-15 s: not the run's to wait for.
+    subprocess.Popen(["rm", "-rf", str(data_dir)], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def create_database(server_url: str, template: str | None = None) -> str:
