@@ -21,9 +21,9 @@ HOOKS = Path(__file__).with_name("openapi_exclusions.py")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 # Seconds per role for examples and coverage, for fuzzing, and for stateful scenarios. A student is refused most
 # operations at the role check, so fewer seconds reach as far.
-SECONDS_FOR_CASES = {"tutor": 40, "student": 35}
-SECONDS_FOR_FUZZING = {"tutor": 25, "student": 20}
-SECONDS_FOR_SCENARIOS = {"tutor": 20, "student": 12}
+SECONDS_FOR_CASES = {"tutor": 32, "student": 28}
+SECONDS_FOR_FUZZING = {"tutor": 20, "student": 15}
+SECONDS_FOR_SCENARIOS = {"tutor": 15, "student": 10}
 
 EXCLUDED_PATHS = {
     # POST /auth/signout and DELETE /auth/sessions/{id} (their only operations) end the very session the run is
