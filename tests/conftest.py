@@ -19,8 +19,19 @@ settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+from argon2 import PasswordHasher
+
 from tutorassist.db import embedded, migrate
 from tutorassist.db.connection import app_engine, connect, libpq_url
+from tutorassist.identity import security
+
+# The tests sign up thousands of people, and argon2id at the library's recommended cost takes ~120 ms a hash here
+# (a sixth of the suite's time). Servers run in the test process, and the factories, hash with the cheapest parameters
+# instead: the same code path, the parameters still read back from each stored hash. Tests about the parameters
+# themselves ask for `production_password_hasher`; servers started as subprocesses (browser tests, CLI runs) keep
+# the real cost.
+PRODUCTION_HASHER = security._hasher
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEMPLATE = "ta_template"
 _counter = itertools.count()
@@ -55,6 +66,12 @@ def drop_database(server_url: str, url: str) -> None:
     name = url.rsplit("/", 1)[1].split("?")[0]
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def production_password_hasher(monkeypatch):
+    """New password hashes made with the parameters production uses."""
+    monkeypatch.setattr(security, "_hasher", PRODUCTION_HASHER)
 
 
 @pytest.fixture(scope="session")

@@ -200,7 +200,7 @@ def test_one_noisy_client_does_not_lock_out_its_neighbours(db_url):
         assert _signin(url, bea_email, PASSWORD, "10.0.0.3").status_code == 200
 
 
-def test_password_hashed_with_old_parameters_is_rehashed_at_sign_in(client, db_url):
+def test_password_hashed_with_old_parameters_is_rehashed_at_sign_in(client, db_url, production_password_hasher):
     from argon2 import PasswordHasher
 
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

@@ -14,6 +14,9 @@ from sqlalchemy.exc import DBAPIError
 
 from tutorassist.identity.security import candidate_hash, hash_password, needs_rehash
 
+# These tests are about the parameters production hashes with (the database's answer for unknown accounts among them).
+pytestmark = pytest.mark.usefixtures("production_password_hasher")
+
 # The SQL knows which function may touch users.password_hash, and none of them hands it out.
 FUNCTIONS_TOUCHING_HASHES = {"sign_up", "password_parameters", "check_password", "replace_password_hash"}
 PASSWORD = "correct horse battery"
