@@ -249,14 +249,17 @@ def issue_invite(ctx: RequestContext, ws: UUID, student_id: UUID, body: schemas.
         return schemas.InviteOut(**row, token=token, accept_path=f"/invites/{token}")
 
 
-def student_invite_states(ctx: RequestContext, ws: UUID) -> dict[UUID, schemas.StudentInviteState]:
-    """Per student profile ever invited (as a student): when the latest invite went out and whether it is still open."""
+def student_invite_states(ctx: RequestContext, ws: UUID,
+                          student_id: UUID | None = None) -> dict[UUID, schemas.StudentInviteState]:
+    """Per student profile ever invited (as a student; only `student_id` when given): when the latest invite went
+    out and whether it is still open."""
     with ctx.tx(ws) as tx:
         tx.require(*STAFF)
         rows = tx.all("SELECT DISTINCT ON (student_profile_id) student_profile_id, created_at AS last_sent_at, "
                       "CASE WHEN used_at IS NULL AND revoked_at IS NULL AND expires_at > now() THEN expires_at END AS open_until "
                       "FROM invite_tokens WHERE workspace_id = :w AND role = 'student' AND student_profile_id IS NOT NULL "
-                      "ORDER BY student_profile_id, created_at DESC, id", w=ws)
+                      "AND (CAST(:s AS uuid) IS NULL OR student_profile_id = :s) "
+                      "ORDER BY student_profile_id, created_at DESC, id", w=ws, s=student_id)
         return {r["student_profile_id"]: schemas.StudentInviteState(**r) for r in rows}
 
 

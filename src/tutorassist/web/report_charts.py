@@ -9,8 +9,6 @@ from tutorassist.web.charts import Chart, bar_chart, line_chart, number, plain
 
 NO_TOPIC = "No topic"
 BUCKET_AXIS = {"day": "Day", "week": "Week starting"}
-REASONS = {"falling_accuracy": "Accuracy falling", "overdue_reviews": "Overdue reviews",
-           "repeated_wrong_answers": "Repeated mistakes"}
 
 
 def topic_name(name: str | None) -> str:

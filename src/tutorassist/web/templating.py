@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from tutorassist.web.charts import percent
 from tutorassist.web.rendering import inline_text, math, rich_text
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -26,11 +27,7 @@ def _when(value: datetime | date | None, style: str = "datetime") -> str:
     return value.isoformat()
 
 
-def _percent(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f}%"
-
-
-ENV.filters.update(rich=rich_text, inline=inline_text, math=math, when=_when, percent=_percent)
+ENV.filters.update(rich=rich_text, inline=inline_text, math=math, when=_when, percent=percent)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -39,6 +36,5 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def fragment(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A piece of a page for htmx to swap in (a template that extends nothing)."""
-    return render(request, template, status_code, **context)
+fragment = render
+"""A piece of a page for htmx to swap in: rendered like a page, from a template that extends nothing."""

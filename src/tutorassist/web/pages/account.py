@@ -18,7 +18,7 @@ from tutorassist.kit import problems
 from tutorassist.kit.problems import Problem
 from tutorassist.web.context import SignedIn, signed_in
 from tutorassist.web.forms import Form, FormInput, parse, refuse
-from tutorassist.web.pages.auth import anonymous
+from tutorassist.web.pages.auth import anonymous_csrf
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
 
@@ -56,7 +56,7 @@ def _signup_page(request: Request, form: Form, token: str | None, status: int = 
     if invite_error and status == 200:
         status = 404
     return render(request, "account/signup.html", status, page=None, form=form, invite=invite,
-                  invite_error=invite_error, token=token or "", csrf_page=anonymous(request), title="Create an account",
+                  invite_error=invite_error, token=token or "", anonymous_csrf=anonymous_csrf(request), title="Create an account",
                   signin_next=f"/invite/{quote(token, safe='')}" if token else "/")
 
 

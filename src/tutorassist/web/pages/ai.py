@@ -22,6 +22,7 @@ from tutorassist.questions.topics import service as topics
 from tutorassist.web.context import Page, Staff
 from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
 from tutorassist.web.pages import ai_materials
+from tutorassist.web.pages import question_form as qf
 from tutorassist.web.routing import is_htmx, page_router
 from tutorassist.web.templating import fragment, render
 
@@ -32,17 +33,6 @@ LEVELS = ("1", "2", "3", "4", "5")
 ACTIVE = ("queued", "running")  # a job still changing: its page follows it
 DRAFTS_PER_PAGE = 50
 GENERATION_TYPES = (GENERATE_QUESTIONS, GENERATE_QUESTIONS_BATCH)
-
-
-def topic_options(page: Page) -> list[tuple[str, str]]:
-    """The workspace's topics, depth-first, indented by their depth (the service lists them in that order)."""
-    listed = topics.list_topics(page.ctx, page.workspace_id, False)
-    depth: dict[UUID, int] = {}
-    options = []
-    for topic in listed:
-        depth[topic.id] = depth.get(topic.parent_id, -1) + 1 if topic.parent_id else 0
-        options.append((str(topic.id), "— " * depth[topic.id] + topic.name))
-    return options
 
 
 def material_options(page: Page) -> list[tuple[str, str]]:
@@ -77,7 +67,7 @@ WHOLE_NUMBER = "must be a whole number"
 
 
 def generation_page(request: Request, page: Page, form: Form, status: int = 200, **context: Any) -> Response:
-    return render(request, "ai/generate.html", status, form=form, topics=topic_options(page),
+    return render(request, "ai/generate.html", status, form=form, topics=qf.topic_options(topics.list_topics(page.ctx, page.workspace_id, False), blank=None),
                   materials=material_options(page), choices=provider_choices(), levels=LEVELS,
                   title="AI generation", **context)
 
@@ -172,7 +162,7 @@ def drafts_page(request: Request, page: Page, batch: UUID | None, cursor: str | 
                 **context: Any) -> Response:
     drafts = service.list_drafts(page.ctx, page.workspace_id, batch, DRAFTS_PER_PAGE, cursor)
     checks = service.draft_checks(page.ctx, page.workspace_id, [d.id for d in drafts.items])
-    names = {UUID(value): text.lstrip("— ") for value, text in topic_options(page)}
+    names = {t.id: t.name for t in topics.list_topics(page.ctx, page.workspace_id, True)}
     return render(request, "ai/drafts.html", status, drafts=drafts, checks=checks, batch=batch, cursor=cursor,
                   topic_names=names,
                   title="AI drafts", **context)

@@ -23,6 +23,7 @@ from tutorassist.web.context import Learner, Page, Staff
 from tutorassist.web.forms import Form, parse, refuse
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
+from tutorassist.web.words import NEEDS_HELP_REASONS
 
 router = page_router()
 
@@ -76,7 +77,7 @@ def overview(workspace_id: UUID, request: Request, page: Staff) -> Response:
     roster = identity.list_students(page.ctx, page.workspace_id, False)
     return render(request, "analytics/overview.html", form=form, overview=glance, topics=topics, tutors=tutors,
                   students=roster,
-                  needs_help=help_list, topics_chart=rc.topics_accuracy(topics), reasons=rc.REASONS,
+                  needs_help=help_list, topics_chart=rc.topics_accuracy(topics), reasons=NEEDS_HELP_REASONS,
                   topic_name=rc.topic_name, **context)
 
 
@@ -118,7 +119,7 @@ def _student_report(request: Request, page: Page, student_id: UUID | None, *, st
     if staff:
         context["title"] = f"Analytics: {name}"
     return render(request, template, form=form, name=name, accuracy=accuracy, topics=topics, help=help_report,
-                  velocity=velocity, cohort=cohort, reasons=rc.REASONS, topic_name=rc.topic_name,
+                  velocity=velocity, cohort=cohort, reasons=NEEDS_HELP_REASONS, topic_name=rc.topic_name,
                   accuracy_chart=rc.accuracy_over_time(accuracy, name),
                   progression_chart=rc.mastery_progression(topics), mastery_chart=rc.mastery_estimates(topics),
                   **context)

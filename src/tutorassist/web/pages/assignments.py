@@ -21,6 +21,7 @@ from tutorassist.web.forms import Form, FormInput, parse, refuse, whole_number
 from tutorassist.web.pages import tutor_lookups
 from tutorassist.web.pages.tutor_inputs import (
     QueryText,
+    as_uuid,
     blank_to_none,
     choice_filter,
     day_of,
@@ -68,7 +69,7 @@ def _choices(page: Page, form: Form) -> dict[str, Any]:
     questions = _question_search(page, q)
     chosen = set(form.values_of("question_ids"))
     shown = {str(x.id) for x in questions}
-    missing = [UUID(i) for i in chosen - shown if _is_uuid(i)]
+    missing = [u for u in map(as_uuid, chosen - shown) if u is not None]
     kept = tutor_lookups.prompts(page, missing) if missing else {}
     return {"questions": questions, "kept": kept, "chosen": chosen, "q": q or "", "form": form}
 
@@ -79,14 +80,6 @@ def _new_form(request: Request, page: Page, form: Form, status_code: int = 200) 
                   students=[s for s in names.students if s.archived_at is None],
                   topic_options=[(str(t.id), t.name) for t in topics.list_topics(page.ctx, page.workspace_id, False)],
                   difficulty_options=[(str(n), str(n)) for n in range(1, 6)])
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @router.get(_BASE + "/new")

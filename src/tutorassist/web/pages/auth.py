@@ -9,7 +9,7 @@ from tutorassist.api.context import request_context
 from tutorassist.api.cookies import clear_session_cookies, set_session_cookies
 from tutorassist.identity import schemas, service
 from tutorassist.kit.problems import Problem
-from tutorassist.web.context import Page, SignedIn, csrf_for
+from tutorassist.web.context import SignedIn, csrf_for
 from tutorassist.web.forms import Form, FormInput, submit
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
@@ -24,15 +24,10 @@ def local_path(target: str | None, default: str = "/") -> str:
     return target
 
 
-def anonymous(request: Request) -> Page | None:
-    """The page of a visitor who may or may not be signed in (the sign-in form still needs a CSRF value when a stale
-    session cookie is present, because the guard checks every cookie-carrying form)."""
-    ctx = request_context(request)
-    return Page(ctx=ctx, me=schemas.Me(id=_NOBODY, email="", display_name="", memberships=[]), csrf=csrf_for(ctx)) \
-        if ctx.token else None
-
-
-_NOBODY = "00000000-0000-0000-0000-000000000000"
+def anonymous_csrf(request: Request) -> str:
+    """The CSRF value for a form shown to a visitor who may not be signed in: a stale session cookie still makes the
+    guard check the form, so it must carry that cookie's value (empty without a cookie)."""
+    return csrf_for(request_context(request))
 
 
 @router.get("/")
@@ -53,7 +48,7 @@ def start(request: Request) -> Response:
 @router.get("/signin")
 def sign_in_form(request: Request, next: str | None = None) -> Response:
     return render(request, "auth/signin.html", page=None, form=Form(), next=local_path(next), title="Sign in",
-                  csrf_page=anonymous(request))
+                  anonymous_csrf=anonymous_csrf(request))
 
 
 @router.post("/signin")
@@ -67,7 +62,7 @@ def sign_in(request: Request, form: FormInput) -> Response:
         return response
     form.values.pop("password", None)  # never echoed back
     return render(request, "auth/signin.html", status, page=None, form=form, next=target, title="Sign in",
-                  csrf_page=anonymous(request))
+                  anonymous_csrf=anonymous_csrf(request))
 
 
 @router.post("/signout")

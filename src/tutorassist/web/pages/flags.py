@@ -18,12 +18,10 @@ from tutorassist.web.pages import tutor_lookups
 from tutorassist.web.pages.tutor_inputs import QueryText, blank_to_none, choice_filter
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
+from tutorassist.web.words import FLAG_REASONS
 
 router = page_router()
 
-REASONS = {"incorrect_answer": "Incorrect answer", "unclear_wording": "Unclear wording", "typo": "Typo",
-           "rendering_problem": "Rendering problem", "wrong_topic": "Wrong topic", "wrong_difficulty": "Wrong difficulty",
-           "duplicate": "Duplicate", "other": "Other"}
 STATUS_WORDS = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
 ANY = "any"
 
@@ -37,7 +35,7 @@ def _queue(request: Request, page: Page, status: str | None, cursor: str | None,
     return render(request, "flags/queue.html", status_code, title="Flags", flags=listed.items,
                   next_cursor=listed.next_cursor, status=chosen, paged=bool(blank_to_none(cursor)),
                   prompts=tutor_lookups.prompts(page, [f.question_id for f in listed.items]), names=names,
-                  reasons=REASONS, status_words=STATUS_WORDS, refused=refused or {},
+                  reasons=FLAG_REASONS, status_words=STATUS_WORDS, refused=refused or {},
                   status_options=[("open", "Open"), ("resolved", "Resolved"), ("dismissed", "Dismissed"), (ANY, "Any")])
 
 

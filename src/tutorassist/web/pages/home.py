@@ -18,6 +18,7 @@ from tutorassist.web.pages import tutor_lookups
 from tutorassist.web.pages.learner import learner_home
 from tutorassist.web.routing import page_router
 from tutorassist.web.templating import render
+from tutorassist.web.words import NEEDS_HELP_REASONS
 
 router = page_router()
 
@@ -25,8 +26,6 @@ RECENT_ATTEMPTS = 10
 NEEDS_HELP = 10
 DUE_DAYS = 7
 DUE_LIMIT = 20
-REASONS = {"falling_accuracy": "Falling accuracy", "overdue_reviews": "Overdue reviews",
-           "repeated_wrong_answers": "Repeated wrong answers"}
 
 
 @router.get("/w/{workspace_id}")
@@ -46,7 +45,7 @@ def tutor_home(request: Request, page: Page) -> Response:
     has_topics = bool(grid.topics) or bool(topics.list_topics(page.ctx, ws, include_archived=False))
     return render(
         request, "home/tutor.html", title="Home", grid=grid, cells=grid.by_pair(), needs_help=needs_help.students,
-        reasons=REASONS, open_flags=learning.count_flags(page.ctx, ws, "open"),
+        reasons=NEEDS_HELP_REASONS, open_flags=learning.count_flags(page.ctx, ws, "open"),
         due=assignments.due_within(page.ctx, ws, DUE_DAYS, DUE_LIMIT), due_days=DUE_DAYS, recent=recent, names=names,
         prompts=tutor_lookups.prompts(page, [a.question_id for a in recent]), has_topics=has_topics,
         now=datetime.now(timezone.utc))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request
@@ -24,6 +24,7 @@ from tutorassist.web.context import Page, learner
 from tutorassist.web.forms import Form, FormInput, parse, refuse
 from tutorassist.web.routing import is_htmx, page_router
 from tutorassist.web.templating import fragment, render
+from tutorassist.web.words import FLAG_REASONS
 
 router = page_router()
 
@@ -31,7 +32,7 @@ MAX_SECONDS = 86400  # AttemptCreate.time_spent_seconds' bound: a page left open
 # The fields each form shows; the service's messages about any other (hidden) field are shown above the form.
 ANSWER_FIELDS = frozenset({"answer"})
 FLAG_FIELDS = frozenset({"reason", "comment"})
-FLAG_REASONS = [("", "Choose a reason")] + [(r, r.replace("_", " ").capitalize()) for r in get_args(schemas.FlagReason)]
+REASON_CHOICES = [("", "Choose a reason"), *FLAG_REASONS.items()]
 
 
 def student(page: Annotated[Page, Depends(learner)]) -> Page:
@@ -101,7 +102,7 @@ def _question_page(request: Request, page: Page, question_id: UUID, assignment: 
     question = practice.practice_question(page.ctx, page.workspace_id, question_id, len(times))
     form.values["hints_viewed_at"] = times[:question.hint_count]
     return render(request, "learner/question.html", status, title="Practice", q=question, form=form,
-                  flag_form=flag_form or Form(), reasons=FLAG_REASONS, assignment=_assignment_context(page, question_id, assignment),
+                  flag_form=flag_form or Form(), reasons=REASON_CHOICES, assignment=_assignment_context(page, question_id, assignment),
                   **_actions(page, question_id, assignment))
 
 
@@ -235,4 +236,4 @@ def answer_result(workspace_id: UUID, question_id: UUID, attempt_id: UUID, reque
     else:
         next_url = f"{page.base}/practice"
     return render(request, "learner/result.html", title="Your answer", attempt=attempt, q=question, notes=FEEDBACK,
-                  next_url=next_url, flag_form=Form(), reasons=FLAG_REASONS, **_actions(page, question_id, attempt.assignment_id))
+                  next_url=next_url, flag_form=Form(), reasons=REASON_CHOICES, **_actions(page, question_id, attempt.assignment_id))

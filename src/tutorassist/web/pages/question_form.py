@@ -17,6 +17,7 @@ from tutorassist.kit.problems import Problem
 from tutorassist.questions import schemas, service
 from tutorassist.questions.contracts import ANSWER_SPEC_MODELS, ANSWER_TYPES
 from tutorassist.questions.topics import service as topics
+from tutorassist.questions.topics.schemas import TopicOut
 from tutorassist.web.context import Page
 from tutorassist.web.forms import Form
 
@@ -50,11 +51,15 @@ def example_spec(answer_type: str) -> str:
     return json.dumps(model.model_config["json_schema_extra"]["examples"][0], ensure_ascii=False)
 
 
-def topic_options(page: Page, *, blank: str) -> list[tuple[str, str]]:
-    """(id, name) of the workspace's topics, depth-first, subtopics indented by dashes."""
-    listed = topics.list_topics(page.ctx, page.workspace_id, include_archived=True)
+def all_topics(page: Page) -> list[TopicOut]:
+    """The workspace's topics, archived ones too, depth-first (read once per page, then shaped below)."""
+    return topics.list_topics(page.ctx, page.workspace_id, include_archived=True)
+
+
+def topic_options(listed: list[TopicOut], *, blank: str | None) -> list[tuple[str, str]]:
+    """(id, name) of the topics (depth-first, as the service lists them), subtopics indented by dashes."""
     depth: dict[Any, int] = {}
-    options = [("", blank)]
+    options = [("", blank)] if blank is not None else []
     for topic in listed:
         depth[topic.id] = depth.get(topic.parent_id, -1) + 1 if topic.parent_id else 0
         archived = " (archived)" if topic.archived_at else ""
@@ -62,10 +67,10 @@ def topic_options(page: Page, *, blank: str) -> list[tuple[str, str]]:
     return options
 
 
-def topic_names(page: Page) -> dict[str, str]:
+def topic_names(listed: list[TopicOut]) -> dict[str, str]:
     """Topic id → its path from the root ("Algebra / Linear equations")."""
     names: dict[str, str] = {}
-    for topic in topics.list_topics(page.ctx, page.workspace_id, include_archived=True):
+    for topic in listed:
         parent = names.get(str(topic.parent_id)) if topic.parent_id else None
         names[str(topic.id)] = f"{parent} / {topic.name}" if parent else topic.name
     return names

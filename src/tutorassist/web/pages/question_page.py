@@ -35,7 +35,7 @@ HIDDEN_IN_HISTORY = {"prompt_text"}  # derived from the prompt: its change is al
 def _question_page(request: Request, page: Page, question: schemas.QuestionOut, form: Form | None = None,
                    status_code: int = 200) -> Response:
     flags = learning.list_flags(page.ctx, page.workspace_id, None, question.id, FLAGS_SHOWN, None, of_question=True)
-    names = qf.topic_names(page)
+    names = qf.topic_names(qf.all_topics(page))
     return render(request, "questions/show.html", status_code, title="Question", question=question,
                   form=form or Form(values={"status": question.status}), flags=flags.items,
                   more_flags=flags.next_cursor is not None, topic=names.get(str(question.topic_id)),
@@ -111,7 +111,7 @@ def delete_question(workspace_id: UUID, question_id: UUID, request: Request, pag
 def question_history(workspace_id: UUID, question_id: UUID, request: Request, page: Staff) -> Response:
     question = service.get_question(page.ctx, page.workspace_id, question_id)
     entries = service.history(page.ctx, page.workspace_id, question_id)
-    names = qf.topic_names(page)
+    names = qf.topic_names(qf.all_topics(page))
     return render(request, "questions/history.html", title="Question history", question=question,
                   versions=[_version(entry, names) for entry in entries])
 

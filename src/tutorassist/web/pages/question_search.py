@@ -60,10 +60,6 @@ def search_form(params: QueryParams) -> tuple[Form, search.Filters | None, str |
     return form, filters, typed.cursor
 
 
-def query_of(form: Form, **extra: str) -> str:
-    """The query string of the search as typed (blank fields left out), plus extra parameters."""
-    pairs: list[tuple[str, str]] = []
-    for name in FILTER_FIELDS:
-        pairs += [(name, v) for v in form.values_of(name) if v]
-    pairs += [(k, v) for k, v in extra.items() if v]
-    return urlencode(pairs)
+def query_of(form: Form) -> str:
+    """The query string of the search as typed (blank fields left out)."""
+    return urlencode([(name, v) for name in FILTER_FIELDS for v in form.values_of(name) if v])

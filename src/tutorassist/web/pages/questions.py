@@ -27,9 +27,10 @@ router = page_router()
 
 def _bank(request: Request, page: Page, form: Form, results: search.Page | None, cursor: str | None,
           status_code: int = 200) -> Response:
+    listed = qf.all_topics(page)
     return render(request, "questions/bank.html", status_code, title="Questions", form=form, results=results,
-                  cursor=cursor, query=query_of(form), topic_names=qf.topic_names(page),
-                  topics=qf.topic_options(page, blank="Any topic"),
+                  cursor=cursor, query=query_of(form), topic_names=qf.topic_names(listed),
+                  topics=qf.topic_options(listed, blank="Any topic"),
                   statuses=[("", "Any status")] + [(s, s.capitalize()) for s in qf.STATUSES],
                   origins=[("", "Any origin"), ("manual", "Manual"), ("ai_generated", "AI generated"),
                            ("imported", "Imported")],

@@ -44,25 +44,20 @@ def student_status(student: schemas.StudentOut, invite: schemas.StudentInviteSta
 
 # ---------------------------------------------------------------- the list
 def _students_page(request: Request, page: Page, form: Form, show_archived: bool, status: int = 200,
-                   added: str | None = None) -> Response:
+                   added: UUID | None = None) -> Response:
+    """`added`: a student just added, announced by name (a stale or made-up id announces nothing)."""
     students = service.list_students(page.ctx, page.workspace_id, show_archived)
     invites = service.student_invite_states(page.ctx, page.workspace_id)
     active = attempts.last_attempt_at(page.ctx, page.workspace_id)
     rows = [(s, student_status(s, invites.get(s.id)), active.get(s.user_id)) for s in students]
     return render(request, "students/list.html", status, rows=rows, form=form, show_archived=show_archived,
-                  added=added, title="Students")
+                  added=next((s.name for s in students if s.id == added), None), title="Students")
 
 
 @router.get("/w/{workspace_id}/students")
 def students(workspace_id: UUID, request: Request, page: Staff, archived: bool = False,
              added: UUID | None = None) -> Response:
-    name = None
-    if added is not None:
-        try:
-            name = service.get_student(page.ctx, workspace_id, added).name
-        except Problem:  # a stale or made-up link: nothing to announce
-            name = None
-    return _students_page(request, page, Form(), archived, added=name)
+    return _students_page(request, page, Form(), archived, added=added)
 
 
 @router.post("/w/{workspace_id}/students")
@@ -92,7 +87,7 @@ def student_page(request: Request, page: Page, student_id: UUID, *, form: Form |
                  invite_form: Form | None = None, link: str | None = None, status: int = 200) -> Response:
     ws = page.workspace_id
     student = service.get_student(page.ctx, ws, student_id)
-    invite = service.student_invite_states(page.ctx, ws).get(student_id)
+    invite = service.student_invite_states(page.ctx, ws, student_id).get(student_id)
     recent = attempts.list_attempts(page.ctx, ws, student.user_id, None, None, RECENT_ATTEMPTS, None).items \
         if student.user_id else []
     work = assignments.list_assignments(page.ctx, ws, student_id, None, RECENT_ASSIGNMENTS, None).items

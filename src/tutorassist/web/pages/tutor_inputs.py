@@ -23,14 +23,21 @@ def blank_to_none(value: str | None) -> str | None:
     return None if value is None or not value.strip() else value.strip()
 
 
+def as_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
 def uuid_filter(value: str | None, name: str) -> UUID | None:
     value = blank_to_none(value)
     if value is None:
         return None
-    try:
-        return UUID(value)
-    except ValueError:
-        raise invalid_field(name, "not an id") from None
+    parsed = as_uuid(value)
+    if parsed is None:
+        raise invalid_field(name, "not an id")
+    return parsed
 
 
 def choice_filter(value: str | None, choices: Any, name: str) -> str | None:
@@ -61,10 +68,7 @@ def day_of(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def field_of(error_field: str) -> str:
     """The form field a service's error is about: `student_profile_ids.2` is the student checkboxes."""
-    parts = error_field.split(".")
-    while parts and parts[-1].isdigit():
-        parts.pop()
-    return ".".join(p for p in parts if not p.isdigit()) or "form"
+    return ".".join(p for p in error_field.split(".") if not p.isdigit()) or "form"
 
 
 
