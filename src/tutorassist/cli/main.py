@@ -60,7 +60,8 @@ def serve(
                                     help="Also run a job worker in this process (on by default; turn it off when "
                                          "`tutorassist worker` runs elsewhere)."),
 ) -> None:
-    """Migrate the database, then serve the HTTP API (OpenAPI docs at /docs, health at /healthz)."""
+    """Migrate the database, then serve the web pages (sign in at /) and the HTTP API (OpenAPI docs at /docs, health at
+    /healthz) on one port."""
     db.run_up()
     if with_demo:
         demo()
